@@ -1,0 +1,65 @@
+/**
+ * Where a regular file's bytes are. The tree never requires holding them in
+ * memory: a content object only knows its size and how to stream a range.
+ *
+ * @module
+ */
+
+/** A regular file's bytes, streamed on demand. */
+export interface FileContent {
+  /** Exact length in bytes. */
+  readonly size: number;
+  /**
+   * Streams bytes `[start, end)` (defaults: the whole file). The total yielded
+   * must equal `end − start`; the writer checks this and fails otherwise.
+   */
+  stream(start?: number, end?: number): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Content held in memory.
+ *
+ * @example
+ * ```ts
+ * import { bytesContent } from "./content.ts";
+ * const hello = bytesContent(new TextEncoder().encode("hi\n"));
+ * console.log(hello.size); // 3
+ * ```
+ */
+export function bytesContent(bytes: Uint8Array): FileContent {
+  return {
+    size: bytes.length,
+    async *stream(start = 0, end = bytes.length) {
+      if (end > start) yield bytes.subarray(start, end);
+    },
+  };
+}
+
+/**
+ * Content produced by a function of the byte offset, in pieces of at most
+ * `pieceSize` bytes — for synthetic large files (tests, benchmarks) that
+ * should never exist in memory whole.
+ *
+ * @example
+ * ```ts
+ * import { generatedContent } from "./content.ts";
+ * // 5 GiB of a repeating byte pattern.
+ * const big = generatedContent(5 * 2 ** 30, (offset, out) => out.fill(offset % 251));
+ * ```
+ */
+export function generatedContent(
+  size: number,
+  fill: (offset: number, out: Uint8Array) => void,
+  pieceSize = 1 << 20,
+): FileContent {
+  return {
+    size,
+    async *stream(start = 0, end = size) {
+      for (let at = start; at < end; at += pieceSize) {
+        const out = new Uint8Array(Math.min(pieceSize, end - at));
+        fill(at, out);
+        yield out;
+      }
+    },
+  };
+}
