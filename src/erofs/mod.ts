@@ -1,0 +1,10 @@
+/**
+ * Stage "erofs": the on-disk format. Plans the layout of a {@link Tree}
+ * (nids, blocks, inline tails, shared xattrs) and encodes it as an ordered
+ * stream of image bytes.
+ *
+ * @module
+ */
+export { buildErofs, type ErofsImage } from "./image.ts";
+export { type ErofsOptions, parseUuid } from "./options.ts";
+export { ErofsError } from "./errors.ts";
