@@ -4,9 +4,10 @@ import { defineConfig } from "vitest/config";
 // files one at a time and give each test room.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    reporters: ["default", "./test/summary-reporter.ts"],
   },
 });

@@ -33,6 +33,8 @@ export interface ErofsImage {
 
 /** Largest piece handed to a sink at once from the in-memory metadata. */
 const PIECE = 1 << 20;
+/** Inline tails read at once. */
+const TAIL_READS = 16;
 
 /** Copies `[start, end)` of a file's content into `out` at `at`, checking the length. */
 async function readInto(
@@ -67,17 +69,28 @@ async function encodeMetadata(plan: ImagePlan): Promise<Uint8Array> {
   const meta = new Uint8Array(plan.metaBlocks * blockSize);
   const view = new DataView(meta.buffer);
   const nidOf = (i: number) => plan.inodes[i].offset / 32;
+  // File tails are read concurrently: each lands at its own offset, and with
+  // many small files the time is all in opening them.
+  const reads = new Set<Promise<void>>();
+  let failure: unknown;
   for (let i = 0; i < plan.inodes.length; i++) {
     const node = plan.inodes[i];
     const tailAt = encodeInode(meta, view, node, i + 1, plan.sharedOffset);
     if (node.tail === 0) continue;
     const full = node.size - node.tail;
     if (node.inode.kind === "file") {
-      await readInto(node.inode.content, full, node.size, meta, tailAt, node.path);
+      const read = readInto(node.inode.content, full, node.size, meta, tailAt, node.path)
+        .catch((error) => void (failure ??= error))
+        .finally(() => reads.delete(read));
+      reads.add(read);
+      if (reads.size >= TAIL_READS) await Promise.race(reads);
+      if (failure) break;
     } else {
       meta.set(smallData(plan, node, nidOf).subarray(full), tailAt);
     }
   }
+  await Promise.all(reads);
+  if (failure) throw failure;
   let at = plan.prefixOffset;
   for (const prefix of plan.longPrefixes) {
     view.setUint16(at, 1 + prefix.infix.length, true);
