@@ -14,6 +14,7 @@ import { encodeInode } from "./inode_encoder.ts";
 import { type ErofsOptions, resolveOptions } from "./options.ts";
 import { type ImagePlan, type PlannedInode, planImage } from "./plan.ts";
 import { encodeSuperblock, sealSuperblock } from "./superblock.ts";
+import { initWasm } from "../wasm/mod.ts";
 import { writeXattrEntry } from "./xattrs.ts";
 
 /** A built image: its size, and its bytes in order. */
@@ -155,6 +156,7 @@ async function* dataBlocks(plan: ImagePlan): AsyncGenerator<Uint8Array> {
  */
 export async function buildErofs(tree: Tree, options: ErofsOptions = {}): Promise<ErofsImage> {
   const plan = planImage(tree, resolveOptions(options));
+  await initWasm(); // the superblock checksum is computed in WASM
   const meta = await encodeMetadata(plan);
   const { blockSize } = plan.options;
   return {

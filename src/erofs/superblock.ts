@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { crc32c } from "./crc32c.ts";
+import { crc32c } from "../wasm/mod.ts";
 import {
   COMPAT_MTIME,
   COMPAT_SB_CHKSUM,
