@@ -144,7 +144,9 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
     const node: PlannedInode = {
       inode,
       path,
-      mode: typeBits | meta.mode,
+      // Linux gives every symlink 0777 whatever the source said (tar headers
+      // vary); storing that keeps the image equal to an unpacked tree.
+      mode: typeBits | (inode.kind === "symlink" ? 0o777 : meta.mode),
       fileType,
       uid: options.forceUid ?? meta.uid,
       gid: options.forceGid ?? meta.gid,
