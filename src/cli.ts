@@ -1,0 +1,114 @@
+/**
+ * The `oci2erofs` command: `oci2erofs SOURCE OUTPUT [options]`. Reads the
+ * source into a tree, builds the EROFS image and sends it to a file
+ * (atomically) or to standard output. Process access goes through the runtime
+ * adapter, so this module runs under Node (`bin/oci2erofs.js`) and Deno
+ * (`deno run -A src/cli.ts`) alike, and tests call {@link main} in-process.
+ *
+ * @module
+ */
+import { buildErofs } from "./erofs/mod.ts";
+import { type ProcessIo, processIo, runMain } from "./runtime/process.ts";
+import { checkedChunks } from "./sink/checked.ts";
+import { writeImageFile } from "./sink/file.ts";
+import { readSource } from "./source/mod.ts";
+import { clampTimes } from "./cli/clamp_time.ts";
+import { type BuildCommand, HELP, parseCommand } from "./cli/command.ts";
+import { UsageError } from "./cli/parse_args.ts";
+import { VERSION } from "./version.ts";
+
+export type { ProcessIo } from "./runtime/process.ts";
+
+const encoder = new TextEncoder();
+
+async function* text(value: string): AsyncGenerator<Uint8Array> {
+  yield encoder.encode(value);
+}
+
+/** One line, whatever the error: the first line of its message. */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] || (error instanceof Error ? error.name : "unknown error");
+}
+
+/**
+ * Runs the command with `args` (without the program name) and returns the
+ * exit status: 0 success, 1 failure, 2 usage error, 130 interrupted. Errors
+ * are reported as one `oci2erofs: …` line on standard error; a failed run
+ * leaves no output file behind.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * const status = await main(["tar:examples/hello.tar", "hello.erofs", "--quiet"]);
+ * console.log(status); // 0
+ * ```
+ */
+export async function main(args: string[], io: ProcessIo = processIo()): Promise<number> {
+  const fail = (message: string, status: number) => {
+    io.writeStderr(`oci2erofs: ${message}\n`);
+    return status;
+  };
+  let command;
+  try {
+    command = parseCommand(args, (name) => io.env(name));
+    if (command.kind === "build" && command.output === "-" && io.stdoutIsTerminal) {
+      throw new UsageError("refusing to write an image to a terminal; redirect standard output");
+    }
+  } catch (error) {
+    if (error instanceof UsageError) return fail(`${error.message} (see oci2erofs --help)`, 2);
+    throw error;
+  }
+  try {
+    switch (command.kind) {
+      case "help":
+        await io.writeStdout(text(HELP));
+        return 0;
+      case "version":
+        await io.writeStdout(text(`oci2erofs ${VERSION}\n`));
+        return 0;
+      case "build":
+        await build(command, io);
+        return 0;
+    }
+  } catch (error) {
+    if (io.signal?.aborted) return fail("interrupted", 130);
+    return fail(describe(error), 1);
+  }
+}
+
+async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
+  const { signal } = io;
+  const tree = await readSource(command.source, {
+    signal,
+    onWarning: (message) => io.writeStderr(`oci2erofs: warning: ${message}\n`),
+  });
+  if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
+  signal?.throwIfAborted();
+  const image = await buildErofs(tree, command.erofs);
+  if (command.output === "-") await io.writeStdout(checkedChunks(image));
+  else await writeImageFile(image, command.output, { signal });
+  if (!command.quiet) {
+    const where = command.output === "-" ? "standard output" : command.output;
+    io.writeStderr(`oci2erofs: wrote ${image.size} bytes to ${where}\n`);
+  }
+}
+
+/**
+ * Runs {@link main} as this process (arguments, signals, exit status): what
+ * `bin/oci2erofs.js` and `deno run src/cli.ts` do.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./cli.ts";
+ * await run();
+ * ```
+ */
+export function run(): Promise<void> {
+  return runMain(main);
+}
+
+// Deno sets import.meta.main for the entry module (Node from 24.2). The cast
+// keeps type checkers whose lib lacks the field (deno check under this
+// tsconfig) quiet; under Node 20 it is undefined, and bin/ calls run().
+if ((import.meta as ImportMeta & { main?: boolean }).main) await run();

@@ -1,0 +1,205 @@
+/**
+ * The `oci2erofs` command line, parsed once into a typed {@link Command}:
+ * option names follow mkfs.erofs, values are validated here, and everything
+ * after this point trusts them.
+ *
+ * @module
+ */
+import { type ErofsOptions, parseUuid } from "../erofs/mod.ts";
+import { parseSource, SOURCE_SYNTAX, SourceError, type SourceSpec } from "../source/mod.ts";
+import { type OptionSpec, parseArgs, UsageError } from "./parse_args.ts";
+
+/**
+ * Build an image from a source.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./command.ts";
+ * const command = parseCommand(["dir:rootfs", "-"], () => undefined);
+ * if (command.kind === "build") console.log(command.source.kind, command.output); // dir -
+ * ```
+ */
+export interface BuildCommand {
+  readonly kind: "build";
+  readonly source: SourceSpec;
+  /** A file path, or `-` for standard output. */
+  readonly output: string;
+  readonly erofs: ErofsOptions;
+  /**
+   * `SOURCE_DATE_EPOCH` (when `-T` is absent): mtimes later than this are
+   * clamped to it, as mkfs.erofs does.
+   */
+  readonly clampTime: number | undefined;
+  readonly quiet: boolean;
+}
+
+/**
+ * What the command line asks for.
+ *
+ * @example
+ * ```ts
+ * import { type Command, parseCommand } from "./command.ts";
+ * const command: Command = parseCommand(["--version"], () => undefined);
+ * console.log(command.kind); // version
+ * ```
+ */
+export type Command = { readonly kind: "help" } | { readonly kind: "version" } | BuildCommand;
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "block-size", short: "b", value: true },
+  { name: "fixed-time", short: "T", value: true },
+  { name: "uuid", short: "U", value: true },
+  { name: "label", short: "L", value: true },
+  { name: "all-root" },
+  { name: "force-uid", value: true },
+  { name: "force-gid", value: true },
+  { name: "xattr-prefix", value: true, multiple: true },
+  { name: "quiet" },
+  { name: "help", short: "h" },
+  { name: "version", short: "V" },
+];
+
+/**
+ * The `--help` text.
+ *
+ * @example
+ * ```ts
+ * import { HELP } from "./command.ts";
+ * console.log(HELP);
+ * ```
+ */
+export const HELP = `Usage: oci2erofs SOURCE OUTPUT [options]
+
+Build an EROFS file-system image from a container image source.
+
+SOURCE:
+  ${SOURCE_SYNTAX.dir.padEnd(18)}a directory on this machine (like mkfs.erofs IMAGE DIR)
+  ${SOURCE_SYNTAX.tar.padEnd(18)}an uncompressed tar archive, applied as one layer
+
+OUTPUT:
+  FILE              written atomically: replaced only once the image is complete
+  -                 standard output
+
+Options (named as in mkfs.erofs):
+  -b SIZE           block size: a power of two from 512 to 4096 (default 4096)
+  -T SECONDS        give every inode this mtime, nanoseconds 0
+  -U UUID           volume UUID, "clear" or "random" (default: derived from the
+                    image, so equal inputs give equal images)
+  -L LABEL          volume label, at most 15 bytes
+  --all-root        make every inode owned by root (uid 0, gid 0)
+  --force-uid=UID   make every inode owned by UID
+  --force-gid=GID   make every inode's group GID
+  --xattr-prefix=P  store xattr names starting with P compactly (repeatable;
+                    images then need Linux 6.4 or later)
+  --quiet           no summary on standard error (warnings and errors still)
+  -h, --help        show this help
+  -V, --version     show the version
+
+Environment:
+  SOURCE_DATE_EPOCH when -T is not given: mtimes later than this many seconds
+                    are clamped to it (as mkfs.erofs does)
+
+Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
+`;
+
+const MAX_ID = 0xffffffff;
+
+function integer(text: string, what: string, min: number, max: number): number {
+  const value = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function blockSize(text: string): number {
+  const size = integer(text, "block size (-b)", 512, 4096);
+  if ((size & (size - 1)) !== 0) {
+    throw new UsageError(`block size (-b) must be a power of two from 512 to 4096, got ${size}`);
+  }
+  return size;
+}
+
+function uuid(text: string): string {
+  try {
+    parseUuid(text);
+  } catch {
+    throw new UsageError(`invalid UUID (-U) ${JSON.stringify(text)}: expected a UUID, "clear" or "random"`);
+  }
+  return text;
+}
+
+function label(text: string): string {
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > 15) throw new UsageError(`label (-L) is ${bytes} bytes; at most 15 allowed`);
+  return text;
+}
+
+/** `SOURCE_DATE_EPOCH`: unset or empty means none; anything but whole seconds is an error. */
+function sourceDateEpoch(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`environment variable SOURCE_DATE_EPOCH ${JSON.stringify(value)} is not whole seconds`);
+  }
+  return Number(value);
+}
+
+/**
+ * Parses the arguments (after the program name) and the environment into a
+ * {@link Command}. Throws {@link UsageError} with a message for the user.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./command.ts";
+ * const command = parseCommand(["tar:rootfs.tar", "out.erofs", "-T0"], () => undefined);
+ * if (command.kind === "build") console.log(command.erofs.fixedTime); // 0
+ * ```
+ */
+export function parseCommand(args: readonly string[], env: (name: string) => string | undefined): Command {
+  const { values, positionals } = parseArgs(args, OPTIONS);
+  if (values.has("help")) return { kind: "help" };
+  if (values.has("version")) return { kind: "version" };
+  const text = (name: string) => {
+    const value = values.get(name);
+    return typeof value === "string" ? value : undefined;
+  };
+
+  if (positionals.length < 2) {
+    throw new UsageError(positionals.length === 0 ? "missing SOURCE and OUTPUT" : "missing OUTPUT");
+  }
+  if (positionals.length > 2) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[2])}`);
+  const [sourceText, output] = positionals;
+  let source: SourceSpec;
+  try {
+    source = parseSource(sourceText);
+  } catch (error) {
+    if (error instanceof SourceError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (output === "") throw new UsageError("OUTPUT is empty");
+
+  const erofs: ErofsOptions = {};
+  const apply = <K extends keyof ErofsOptions>(key: K, value: ErofsOptions[K] | undefined) => {
+    if (value !== undefined) erofs[key] = value;
+  };
+  const optional = <T>(name: string, parse: (text: string) => T) => {
+    const value = text(name);
+    return value === undefined ? undefined : parse(value);
+  };
+  apply("blockSize", optional("block-size", blockSize));
+  apply("fixedTime", optional("fixed-time", (t) => integer(t, "time (-T)", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)));
+  apply("uuid", optional("uuid", uuid));
+  apply("label", optional("label", label));
+  if (values.has("all-root")) erofs.allRoot = true;
+  apply("forceUid", optional("force-uid", (t) => integer(t, "--force-uid", 0, MAX_ID)));
+  apply("forceGid", optional("force-gid", (t) => integer(t, "--force-gid", 0, MAX_ID)));
+  const prefixes = values.get("xattr-prefix");
+  if (Array.isArray(prefixes)) {
+    const empty = prefixes.find((prefix) => prefix === "");
+    if (empty !== undefined) throw new UsageError("--xattr-prefix needs a non-empty prefix");
+    erofs.xattrPrefixes = prefixes;
+  }
+  // -T wins over SOURCE_DATE_EPOCH, as in erofs-utils (which then never reads it).
+  const clampTime = erofs.fixedTime === undefined ? sourceDateEpoch(env("SOURCE_DATE_EPOCH")) : undefined;
+  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet") };
+}
