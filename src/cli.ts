@@ -10,6 +10,7 @@
 import { buildErofs } from "./erofs/mod.ts";
 import { type ProcessIo, processIo, runMain } from "./runtime/process.ts";
 import { checkedChunks } from "./sink/checked.ts";
+import { coalesce } from "./sink/coalesce.ts";
 import { writeImageFile } from "./sink/file.ts";
 import { readSource } from "./source/mod.ts";
 import { clampTimes } from "./cli/clamp_time.ts";
@@ -86,7 +87,7 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
   if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
   signal?.throwIfAborted();
   const image = await buildErofs(tree, command.erofs);
-  if (command.output === "-") await io.writeStdout(checkedChunks(image));
+  if (command.output === "-") await io.writeStdout(coalesce(checkedChunks(image)));
   else await writeImageFile(image, command.output, { signal });
   if (!command.quiet) {
     const where = command.output === "-" ? "standard output" : command.output;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { FileContent } from "../tree/mod.ts";
 
@@ -34,16 +35,19 @@ export function fileRegionContent(path: string, offset: number, size: number): F
         throw new RangeError(`${path}: range [${start}, ${end}) outside 0…${size}`);
       }
       if (start === end) return;
-      const handle = await open(path, "r");
+      // Synchronous reads: for the many small files of a root file system the
+      // thread-pool round trips of the promise API cost more than the reads.
+      const fd = openSync(path, "r");
       try {
         let position = offset + start;
         const stop = offset + end;
         while (position < stop) {
           const want = Math.min(READ_SIZE, stop - position);
+          // A fresh buffer each time: sinks may still hold the previous one.
           const buffer = new Uint8Array(want);
           let filled = 0;
           while (filled < want) {
-            const { bytesRead } = await handle.read(buffer, filled, want - filled, position + filled);
+            const bytesRead = readSync(fd, buffer, filled, want - filled, position + filled);
             if (bytesRead === 0) {
               throw new Error(
                 `${path}: ends at byte ${position + filled}, before ${stop} (did it change while being read?)`,
@@ -55,7 +59,7 @@ export function fileRegionContent(path: string, offset: number, size: number): F
           yield buffer;
         }
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     },
   };

@@ -6,6 +6,7 @@
 import type { ErofsImage } from "../erofs/mod.ts";
 import { writeFileAtomic } from "../runtime/fs.ts";
 import { checkedChunks } from "./checked.ts";
+import { coalesce } from "./coalesce.ts";
 
 /**
  * Options for {@link writeImageFile}.
@@ -44,5 +45,5 @@ export function writeImageFile(
   path: string,
   options: WriteImageOptions = {},
 ): Promise<void> {
-  return writeFileAtomic(path, checkedChunks(image), { signal: options.signal });
+  return writeFileAtomic(path, coalesce(checkedChunks(image)), { signal: options.signal });
 }
