@@ -1,13 +1,14 @@
 /**
  * Builds an EROFS image from a {@link Tree}: plans the layout, encodes the
- * metadata blocks in memory (inodes, xattrs, inline tails, superblock), and
- * streams the data blocks from each file's content in block order. The
+ * superblock and the metadata area in memory, then streams the image in
+ * order — superblock, every file's data in data order (each file read once,
+ * its inline tail dropped into the metadata on the way), metadata last. The
  * result is an ordered byte stream any sink can consume — a seekable file or
  * a `ReadableStream` alike.
  *
  * @module
  */
-import type { FileContent, Tree } from "../tree/mod.ts";
+import type { Tree } from "../tree/mod.ts";
 import { encodeDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import { encodeInode } from "./inode_encoder.ts";
@@ -34,27 +35,6 @@ export interface ErofsImage {
 
 /** Largest piece handed to a sink at once from the in-memory metadata. */
 const PIECE = 1 << 20;
-/** Inline tails read at once. */
-const TAIL_READS = 16;
-
-/** Copies `[start, end)` of a file's content into `out` at `at`, checking the length. */
-async function readInto(
-  content: FileContent,
-  start: number,
-  end: number,
-  out: Uint8Array,
-  at: number,
-  path: string,
-): Promise<void> {
-  let pos = at;
-  const limit = at + (end - start);
-  for await (const chunk of content.stream(start, end)) {
-    if (pos + chunk.length > limit) throw new ErofsError(`content is longer than its size ${content.size}`, path);
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  if (pos !== limit) throw new ErofsError(`content ended early (size ${content.size})`, path);
-}
 
 /** Directory or symlink data: small enough to build in memory. */
 function smallData(plan: ImagePlan, node: PlannedInode, nidOf: (i: number) => number): Uint8Array {
@@ -65,75 +45,83 @@ function smallData(plan: ImagePlan, node: PlannedInode, nidOf: (i: number) => nu
   return bytes;
 }
 
-async function encodeMetadata(plan: ImagePlan): Promise<Uint8Array> {
+/** Where the inline tail of each node goes in the metadata area. */
+type TailOffsets = Map<PlannedInode, number>;
+
+/**
+ * Encodes the metadata area (everything but file tails, which arrive with
+ * the data) and the head blocks (superblock, long prefixes, checksum).
+ */
+async function encode(plan: ImagePlan): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
   const { blockSize } = plan.options;
   const meta = new Uint8Array(plan.metaBlocks * blockSize);
   const view = new DataView(meta.buffer);
   const nidOf = (i: number) => plan.inodes[i].offset / 32;
-  // File tails are read concurrently: each lands at its own offset, and with
-  // many small files the time is all in opening them.
-  const reads = new Set<Promise<void>>();
-  let failure: unknown;
+  const tails: TailOffsets = new Map();
   for (let i = 0; i < plan.inodes.length; i++) {
     const node = plan.inodes[i];
     const tailAt = encodeInode(meta, view, node, i + 1, plan.sharedOffset);
     if (node.tail === 0) continue;
-    const full = node.size - node.tail;
-    if (node.inode.kind === "file") {
-      const read = readInto(node.inode.content, full, node.size, meta, tailAt, node.path)
-        .catch((error) => void (failure ??= error))
-        .finally(() => reads.delete(read));
-      reads.add(read);
-      if (reads.size >= TAIL_READS) await Promise.race(reads);
-      if (failure) break;
-    } else {
-      meta.set(smallData(plan, node, nidOf).subarray(full), tailAt);
-    }
-  }
-  await Promise.all(reads);
-  if (failure) throw failure;
-  let at = plan.prefixOffset;
-  for (const prefix of plan.longPrefixes) {
-    view.setUint16(at, 1 + prefix.infix.length, true);
-    meta[at + 2] = prefix.base;
-    meta.set(prefix.infix, at + 3);
-    at += (3 + prefix.infix.length + 3) & ~3;
+    if (node.inode.kind === "file") tails.set(node, tailAt);
+    else meta.set(smallData(plan, node, nidOf).subarray(node.size - node.tail), tailAt);
   }
   for (const { entry, offset } of plan.shared) writeXattrEntry(meta, offset, entry);
 
+  const head = new Uint8Array(plan.headBlocks * blockSize);
+  const headView = new DataView(head.buffer);
+  let at = plan.prefixOffset;
+  for (const prefix of plan.longPrefixes) {
+    headView.setUint16(at, 1 + prefix.infix.length, true);
+    head[at + 2] = prefix.base;
+    head.set(prefix.infix, at + 3);
+    at += (3 + prefix.infix.length + 3) & ~3;
+  }
   let uuid = plan.options.uuid;
-  encodeSuperblock(view, plan, uuid ?? new Uint8Array(16));
+  encodeSuperblock(headView, plan, uuid ?? new Uint8Array(16));
   if (!uuid) {
-    // Derived from the metadata so that equal inputs give equal images.
-    uuid = new Uint8Array(await crypto.subtle.digest("SHA-256", meta)).slice(0, 16);
+    // Derived from all metadata but file tails (not read yet), so that
+    // equal inputs give equal images.
+    const hash = await crypto.subtle.digest("SHA-256", new Uint8Array(await new Blob([head, meta]).arrayBuffer()));
+    uuid = new Uint8Array(hash).slice(0, 16);
     uuid[6] = (uuid[6] & 0x0f) | 0x80; // RFC 9562 version 8 (custom)
     uuid[8] = (uuid[8] & 0x3f) | 0x80;
-    encodeSuperblock(view, plan, uuid);
+    encodeSuperblock(headView, plan, uuid);
   }
-  sealSuperblock(meta, blockSize);
-  return meta;
+  sealSuperblock(head, blockSize);
+  return { head, meta, tails };
 }
 
-async function* dataBlocks(plan: ImagePlan): AsyncGenerator<Uint8Array> {
+/**
+ * The data area: each node's content in data order, its full blocks
+ * yielded (zero-padded to a block) and its inline tail copied into `meta`.
+ */
+async function* dataBlocks(plan: ImagePlan, meta: Uint8Array, tails: TailOffsets): AsyncGenerator<Uint8Array> {
   const { blockSize } = plan.options;
   const zeros = new Uint8Array(blockSize);
   const nidOf = (i: number) => plan.inodes[i].offset / 32;
-  for (const node of plan.inodes) {
-    if (node.dataBlocks === 0) continue;
-    const length = node.size - node.tail;
+  for (const node of plan.dataOrder) {
+    const full = node.size - node.tail;
     if (node.inode.kind === "file") {
+      const tailAt = tails.get(node) ?? 0;
       let seen = 0;
-      for await (const chunk of node.inode.content.stream(0, length)) {
+      for await (const chunk of node.inode.content.stream(0, node.size)) {
+        if (seen + chunk.length > node.size) {
+          throw new ErofsError(`content is longer than its size ${node.size}`, node.path);
+        }
+        if (seen + chunk.length <= full) yield chunk;
+        else {
+          const split = Math.max(0, full - seen);
+          if (split > 0) yield chunk.subarray(0, split);
+          meta.set(chunk.subarray(split), tailAt + seen + split - full);
+        }
         seen += chunk.length;
-        if (seen > length) throw new ErofsError(`content is longer than its size ${node.size}`, node.path);
-        yield chunk;
       }
-      if (seen !== length) throw new ErofsError(`content ended early (size ${node.size})`, node.path);
-    } else {
-      yield smallData(plan, node, nidOf).subarray(0, length);
+      if (seen !== node.size) throw new ErofsError(`content ended early (size ${node.size})`, node.path);
+    } else if (full > 0) {
+      yield smallData(plan, node, nidOf).subarray(0, full);
     }
-    const pad = node.dataBlocks * blockSize - length;
-    if (pad > 0) yield zeros.subarray(0, pad);
+    const pad = node.dataBlocks * blockSize - full;
+    if (node.dataBlocks > 0 && pad > 0) yield zeros.subarray(0, pad);
   }
 }
 
@@ -157,15 +145,16 @@ async function* dataBlocks(plan: ImagePlan): AsyncGenerator<Uint8Array> {
 export async function buildErofs(tree: Tree, options: ErofsOptions = {}): Promise<ErofsImage> {
   const plan = planImage(tree, resolveOptions(options));
   await initWasm(); // the superblock checksum is computed in WASM
-  const meta = await encodeMetadata(plan);
+  const { head, meta, tails } = await encode(plan);
   const { blockSize } = plan.options;
   return {
     size: plan.blocks * blockSize,
     blockSize,
     inodes: plan.inodes.length,
     async *chunks() {
+      yield head;
+      yield* dataBlocks(plan, meta, tails);
       for (let at = 0; at < meta.length; at += PIECE) yield meta.subarray(at, at + PIECE);
-      yield* dataBlocks(plan);
     },
   };
 }

@@ -71,7 +71,7 @@ export interface PlannedInode {
   dataBlocks: number;
   /** First data block, when `dataBlocks > 0`. */
   startBlock: number;
-  /** Byte offset of the inode in the image (nid = offset / 32). */
+  /** Byte offset of the inode in the metadata area (nid = offset / 32). */
   offset: number;
 }
 
@@ -81,12 +81,18 @@ export interface ImagePlan {
   readonly inodes: readonly PlannedInode[];
   readonly epoch: Timestamp;
   readonly longPrefixes: XattrNamer["longPrefixes"];
-  /** Byte offset of the long prefix records (when there are any). */
+  /** Byte offset of the long prefix records in the image (when there are any). */
   readonly prefixOffset: number;
-  /** Shared xattr entries and the byte offset of each. */
+  /** Shared xattr entries and the offset of each in the metadata area. */
   readonly shared: readonly { entry: XattrEntry; offset: number }[];
   readonly sharedOffset: ReadonlyMap<string, number>;
-  /** Blocks of metadata (superblock, inodes, tails, xattrs); data follows. */
+  /** Inodes whose content is streamed, in the order their data is laid out. */
+  readonly dataOrder: readonly PlannedInode[];
+  /** Blocks before the data: superblock and long prefix records. */
+  readonly headBlocks: number;
+  /** First block of the metadata area (inodes, tails, shared xattrs): `meta_blkaddr`. */
+  readonly metaBlock: number;
+  /** Blocks of the metadata area, which ends the image. */
   readonly metaBlocks: number;
   /** Total image blocks. */
   readonly blocks: number;
@@ -245,7 +251,7 @@ function chooseEpoch(nodes: readonly PlannedInode[], options: ResolvedOptions): 
  * import { resolveOptions } from "./options.ts";
  * import { planImage } from "./plan.ts";
  * const plan = planImage(new Tree(), resolveOptions());
- * console.log(plan.inodes[0].offset / 32); // root nid 36
+ * console.log(plan.inodes[0].offset / 32); // root nid 1
  * ```
  */
 export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
@@ -273,7 +279,6 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   }
 
   const epoch = chooseEpoch(nodes, options);
-  const space = new MetadataSpace(blockSize, SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
     node.xattrs = xattrArea(entries[i], sharedKeys, node.path);
@@ -289,15 +294,40 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     } else {
       node.dataBlocks = hasData ? Math.ceil(node.size / blockSize) : 0;
     }
-    node.offset = space.allocate(head + node.tail, node.tail);
-    if (i === 0 && node.offset / SLOT_SIZE > 0xffff) throw new ErofsError("root inode beyond nid 65535");
   }
 
+  // Block 0 (and, for small blocks, the next few) holds the superblock and
+  // the long prefix records; data follows; metadata comes last, so every
+  // file's bytes — tail included — are read once, in data order.
   let prefixOffset = 0;
+  let headEnd = SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE;
   if (namer.longPrefixes.length > 0) {
-    const length = namer.longPrefixes.reduce((n, p) => n + align4(3 + p.infix.length), 0);
-    prefixOffset = space.append(length, 4);
+    prefixOffset = headEnd;
+    headEnd += namer.longPrefixes.reduce((n, p) => n + align4(3 + p.infix.length), 0);
   }
+  const headBlocks = Math.ceil(headEnd / blockSize);
+
+  const dataOrder = nodes
+    .map((node, index) => ({ node, index, sequence: node.inode.kind === "file" ? node.inode.content.sequence : undefined }))
+    .filter(({ node }) => node.dataBlocks > 0 || (node.tail > 0 && node.inode.kind === "file"))
+    .sort((a, b) => (a.sequence ?? -1) - (b.sequence ?? -1) || a.index - b.index)
+    .map(({ node }) => node);
+  let next = headBlocks;
+  for (const node of dataOrder) {
+    if (node.dataBlocks === 0) continue;
+    node.startBlock = next;
+    next += node.dataBlocks;
+  }
+  const metaBlock = next;
+
+  // Offsets in the metadata area are relative to metaBlock (meta_blkaddr and
+  // xattr_blkaddr). Slot 0 stays empty: nid 0 would be inode number 0.
+  const space = new MetadataSpace(blockSize, SLOT_SIZE);
+  for (const node of nodes) node.offset = space.allocate(
+    (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size + node.tail,
+    node.tail,
+  );
+  if (nodes[0].offset / SLOT_SIZE > 0xffff) throw new ErofsError("root inode beyond nid 65535");
   const shared: { entry: XattrEntry; offset: number }[] = [];
   const sharedOffset = new Map<string, number>();
   for (const [key, { entry }] of uses) {
@@ -306,24 +336,21 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     shared.push({ entry, offset });
     sharedOffset.set(key, offset);
   }
-
   const metaBlocks = Math.ceil(space.end / blockSize);
-  let next = metaBlocks;
-  for (const node of nodes) {
-    if (node.dataBlocks === 0) continue;
-    node.startBlock = next;
-    next += node.dataBlocks;
-  }
-  if (next > 0xffffffff) throw new ErofsError(`image needs ${next} blocks; EROFS addresses at most 2^32 − 1`);
+  const blocks = metaBlock + metaBlocks;
+  if (blocks > 0xffffffff) throw new ErofsError(`image needs ${blocks} blocks; EROFS addresses at most 2^32 − 1`);
   return {
     options,
     inodes: nodes,
+    dataOrder,
     epoch,
     longPrefixes: namer.longPrefixes,
     prefixOffset,
     shared,
     sharedOffset,
+    headBlocks,
+    metaBlock,
     metaBlocks,
-    blocks: next,
+    blocks,
   };
 }

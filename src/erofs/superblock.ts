@@ -14,7 +14,7 @@ import {
 } from "./format.ts";
 import type { ImagePlan } from "./plan.ts";
 
-/** Writes the superblock fields (checksum left zero) into the metadata buffer. */
+/** Writes the superblock fields (checksum left zero) into the image's first blocks. */
 export function encodeSuperblock(view: DataView, plan: ImagePlan, uuid: Uint8Array): void {
   const at = SUPERBLOCK_OFFSET;
   const { options } = plan;
@@ -27,7 +27,9 @@ export function encodeSuperblock(view: DataView, plan: ImagePlan, uuid: Uint8Arr
   view.setBigUint64(at + 24, BigInt(plan.epoch.sec), true);
   view.setUint32(at + 32, plan.epoch.nsec, true);
   view.setUint32(at + 36, plan.blocks, true);
-  // meta_blkaddr and xattr_blkaddr stay 0: nids and shared ids count from byte 0.
+  // Nids and shared xattr ids both count from the metadata area, which ends the image.
+  view.setUint32(at + 40, plan.metaBlock, true);
+  view.setUint32(at + 44, plan.metaBlock, true);
   new Uint8Array(view.buffer, view.byteOffset + at + 48, 16).set(uuid);
   new Uint8Array(view.buffer, view.byteOffset + at + 64, 16).set(options.label);
   view.setUint32(at + 80, plan.longPrefixes.length > 0 ? INCOMPAT_XATTR_PREFIXES : 0, true);
@@ -40,10 +42,10 @@ export function encodeSuperblock(view: DataView, plan: ImagePlan, uuid: Uint8Arr
  * inversion over block 0 from the superblock on (a whole block when blocks
  * are ≤ 1 KiB), with the checksum field zero. Call it last.
  */
-export function sealSuperblock(meta: Uint8Array, blockSize: number): void {
-  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+export function sealSuperblock(head: Uint8Array, blockSize: number): void {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   view.setUint32(SUPERBLOCK_OFFSET + 4, 0, true);
   const length = blockSize > SUPERBLOCK_OFFSET ? blockSize - SUPERBLOCK_OFFSET : blockSize;
-  const crc = (crc32c(meta.subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + length)) ^ 0xffffffff) >>> 0;
+  const crc = (crc32c(head.subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + length)) ^ 0xffffffff) >>> 0;
   view.setUint32(SUPERBLOCK_OFFSET + 4, crc, true);
 }

@@ -10,6 +10,14 @@ export interface FileContent {
   /** Exact length in bytes. */
   readonly size: number;
   /**
+   * Where the bytes come in their source's natural order (e.g. a counter
+   * over the entries of successive layers). The writer lays data out in
+   * this order and reads it in this order, once, so a source that can only
+   * replay its streams front to back can serve it. Without it, files come
+   * first, in tree order.
+   */
+  readonly sequence?: number;
+  /**
    * Streams bytes `[start, end)` (defaults: the whole file). The total yielded
    * must equal `end − start`; the writer checks this and fails otherwise.
    */

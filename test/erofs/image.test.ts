@@ -10,6 +10,16 @@ const file = (text: string, mode = 0o644): Inode => ({
   content: bytesContent(enc.encode(text)),
 });
 
+/** Bitwise CRC32C state (initial ~0, no final inversion): the superblock checksum. */
+function rawCrc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return crc >>> 0;
+}
+
 /** The reference sheet's §16 image: root, `hello` (`hi\n`), `link → hello`. */
 function walkthroughTree(): Tree {
   const tree = new Tree();
@@ -19,18 +29,37 @@ function walkthroughTree(): Tree {
 }
 
 describe("buildErofs", () => {
-  it("writes the reference walkthrough image byte for byte", async () => {
+  it("writes the reference walkthrough tree: superblock, then the metadata area", async () => {
     const bytes = await imageBytes(await buildErofs(walkthroughTree(), { fixedTime: 0, uuid: "clear" }));
-    expect(bytes.length).toBe(4096);
+    // Block 0: superblock only (all data is inline); block 1: the metadata area.
+    expect(bytes.length).toBe(8192);
     const view = new DataView(bytes.buffer);
-    expect(view.getUint32(1024, true)).toBe(0xe0f5e1e2);
-    expect(view.getUint32(1028, true)).toBe(0x9ed1b7c2); // checksum from the sheet
-    expect(view.getUint16(1024 + 14, true)).toBe(36); // root nid
-    // root inode: compact FLAT_INLINE, 040755, nlink 2, size 60, no block, ino 1
-    expect([...bytes.subarray(0x480, 0x490)]).toEqual([4, 0, 0, 0, 0xed, 0x41, 2, 0, 60, 0, 0, 0, 0, 0, 0, 0]);
-    expect(new TextDecoder().decode(bytes.subarray(0x4d0, 0x4dc))).toBe("...hellolink");
-    expect(new TextDecoder().decode(bytes.subarray(0x500, 0x503))).toBe("hi\n");
-    expect(new TextDecoder().decode(bytes.subarray(0x540, 0x545))).toBe("hello");
+    const sb = 1024;
+    expect(view.getUint32(sb, true)).toBe(0xe0f5e1e2);
+    expect(view.getUint32(sb + 8, true)).toBe(3); // SB_CHKSUM | MTIME
+    expect(bytes[sb + 12]).toBe(12);
+    expect(view.getUint16(sb + 14, true)).toBe(1); // root nid: slot 0 stays empty
+    expect(Number(view.getBigUint64(sb + 16, true))).toBe(3); // inodes
+    expect(view.getUint32(sb + 36, true)).toBe(2); // blocks
+    expect(view.getUint32(sb + 40, true)).toBe(1); // meta_blkaddr
+    expect(view.getUint32(sb + 80, true)).toBe(0); // no incompatible features
+    // Checksum: CRC32C (no final inversion) over 1024..4095 with the field zeroed.
+    const range = bytes.slice(sb, 4096);
+    range.fill(0, 4, 8);
+    expect(view.getUint32(sb + 4, true)).toBe(rawCrc32c(range));
+    // root inode at nid 1: compact FLAT_INLINE, 040755, nlink 2, size 60, no block, ino 1
+    const root = 4096 + 32;
+    expect([...bytes.subarray(root, root + 24)]).toEqual(
+      [4, 0, 0, 0, 0xed, 0x41, 2, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0],
+    );
+    // Dirents: "." → 1, ".." → 1, hello → 4, link → 6; names packed after them.
+    const dirents = root + 32;
+    expect([0, 1, 2, 3].map((i) => Number(view.getBigUint64(dirents + 12 * i, true)))).toEqual([1, 1, 4, 6]);
+    expect(new TextDecoder().decode(bytes.subarray(dirents + 48, dirents + 60))).toBe("...hellolink");
+    expect([...bytes.subarray(4096 + 4 * 32, 4096 + 4 * 32 + 8)]).toEqual([4, 0, 0, 0, 0xa4, 0x81, 1, 0]);
+    expect(new TextDecoder().decode(bytes.subarray(4096 + 4 * 32 + 32, 4096 + 4 * 32 + 35))).toBe("hi\n");
+    expect([...bytes.subarray(4096 + 6 * 32, 4096 + 6 * 32 + 8)]).toEqual([4, 0, 0, 0, 0xff, 0xa1, 1, 0]);
+    expect(new TextDecoder().decode(bytes.subarray(4096 + 6 * 32 + 32, 4096 + 6 * 32 + 37))).toBe("hello");
   });
 
   it("gives byte-identical images for the same input, including the derived UUID", async () => {
@@ -55,7 +84,7 @@ describe("buildErofs", () => {
     const view = new DataView(bytes.buffer);
     expect(Number(view.getBigUint64(1024 + 24, true))).toBe(1_700_000_000);
     expect(view.getUint32(1024 + 32, true)).toBe(42);
-    expect(view.getUint16(0x480, true) & 1).toBe(0);
+    expect(view.getUint16(4096 + 32, true) & 1).toBe(0);
   });
 });
 
@@ -138,7 +167,7 @@ describe("bad input is refused with the path named", () => {
     });
     const short = new Tree();
     short.add("short", { kind: "file", meta: metadata(), content: liar(10, 5) });
-    await expect(buildErofs(short)).rejects.toThrow(/"short": content ended early/);
+    await expect(imageBytes(await buildErofs(short))).rejects.toThrow(/"short": content ended early/);
     const long = new Tree();
     long.add("long", { kind: "file", meta: metadata(), content: liar(8192, 9000) });
     const image = await buildErofs(long);
