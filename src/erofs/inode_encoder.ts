@@ -39,7 +39,8 @@ export function encodeInode(
   view.setUint16(at + 2, xattrIcount, true);
   view.setUint16(at + 4, node.mode, true);
   if (node.extended) {
-    view.setBigUint64(at + 8, BigInt(node.size), true);
+    view.setUint32(at + 8, node.size >>> 0, true);
+    view.setUint32(at + 12, Math.floor(node.size / 0x1_0000_0000), true);
     view.setUint32(at + 16, inodeUnion(node), true);
     view.setUint32(at + 20, ino, true);
     view.setUint32(at + 24, node.uid, true);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { DirectoryInode, Inode, Timestamp, Tree } from "../tree/mod.ts";
+import { type DirectoryInode, encodeUtf8, type Inode, type Timestamp, type Tree } from "../tree/mod.ts";
 import { compareBytes, type DirentName, packDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import {
@@ -198,7 +198,7 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
       if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
         throw new ErofsError(`invalid file name ${JSON.stringify(name)}`, path);
       }
-      const bytes = encoder.encode(name);
+      const bytes = encodeUtf8(name);
       if (bytes.length > 255) throw new ErofsError(`file name is ${bytes.length} bytes; at most 255`, path);
       pending.push({ name: bytes, target: -1, child, path });
     }

@@ -7,3 +7,4 @@
 export * from "./inode.ts";
 export * from "./content.ts";
 export * from "./tree.ts";
+export * from "./utf8.ts";

@@ -4,9 +4,8 @@
  *
  * @module
  */
+import { utf8Length } from "./utf8.ts";
 import { directory, type DirectoryInode, type Inode, metadata, type Metadata } from "./inode.ts";
-
-const encoder = new TextEncoder();
 
 /** Longest name EROFS (and Linux) accepts, in UTF-8 bytes. */
 export const NAME_MAX = 255;
@@ -37,7 +36,7 @@ export function checkName(path: string, name: string): void {
   if (name.includes("/")) throw new TreeError(path, "file name contains '/'");
   if (name.includes("\0")) throw new TreeError(path, "file name contains NUL");
   if (name === "." || name === "..") throw new TreeError(path, `'${name}' is not a file name`);
-  const bytes = encoder.encode(name).length;
+  const bytes = utf8Length(name);
   if (bytes > NAME_MAX) {
     throw new TreeError(path, `file name is ${bytes} bytes; at most ${NAME_MAX} allowed`);
   }
