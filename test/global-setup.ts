@@ -1,0 +1,25 @@
+/**
+ * Runs once before the whole suite: installs the Debian tools the tests use
+ * as judges and peers, so `npm test` works on a fresh machine (as root).
+ *
+ * @module
+ */
+import { ensureCommands, TEST_COMMANDS } from "./support/system.ts";
+
+/** Every command any test runs, with the Debian package providing it. */
+const SUITE_COMMANDS: Record<string, string> = {
+  ...TEST_COMMANDS,
+  tar: "tar",
+  bsdtar: "libarchive-tools",
+  gzip: "gzip",
+  zstd: "zstd",
+  diff: "diffutils",
+  find: "findutils",
+  skopeo: "skopeo",
+  umoci: "umoci",
+  truncate: "coreutils",
+};
+
+export default async function setup(): Promise<void> {
+  await ensureCommands(SUITE_COMMANDS);
+}
