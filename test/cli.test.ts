@@ -98,7 +98,8 @@ describe("usage errors", () => {
 
   it("names the problem", async () => {
     expect((await run(["docker://alpine", "x"])).stderr).toBe(
-      'oci2erofs: unsupported source "docker://alpine"; supported: dir:PATH, tar:FILE (see oci2erofs --help)\n',
+      'oci2erofs: unsupported source "docker://alpine"; supported: dir:PATH, tar:FILE, oci:DIR[:TAG|@DIGEST], ' +
+        "oci-archive:FILE[:TAG|@DIGEST], docker-archive:FILE[:NAME[:TAG]|:@N] (see oci2erofs --help)\n",
     );
     expect((await run(["-b1000", "tar:a", "b"])).stderr).toMatch(/block size \(-b\) must be a power of two from 512 to 4096, got 1000/);
     expect((await run(["--frobnicate", "tar:a", "b"])).stderr).toMatch(/unknown option --frobnicate/);

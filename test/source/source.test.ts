@@ -37,11 +37,12 @@ describe("parseSource", () => {
   });
 
   it("lists the supported kinds for anything else", () => {
-    for (const bad of ["docker://alpine", "rootfs.tar", "", "oci:layout", "Tar:x", "toString:x"]) {
+    for (const bad of ["docker://alpine", "rootfs.tar", "", "oci-dir:layout", "Tar:x", "toString:x"]) {
       expect(() => parseSource(bad)).toThrow(SourceError);
     }
     expect(() => parseSource("docker://alpine")).toThrow(
-      'unsupported source "docker://alpine"; supported: dir:PATH, tar:FILE',
+      'unsupported source "docker://alpine"; supported: dir:PATH, tar:FILE, oci:DIR[:TAG|@DIGEST], ' +
+        "oci-archive:FILE[:TAG|@DIGEST], docker-archive:FILE[:NAME[:TAG]|:@N]",
     );
     expect(() => parseSource("tar:")).toThrow('source "tar:" names no file; expected tar:FILE');
   });
