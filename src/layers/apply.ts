@@ -1,7 +1,9 @@
 /**
- * Applying decoded layer entries to a {@link Tree}: path normalisation (no
- * entry may reach outside the root), metadata, hard links, and "later entries
- * replace earlier ones". Whiteouts arrive here with OCI layers (later).
+ * Applying decoded tar entries to a {@link Tree} as plain files: path
+ * normalisation (no entry may reach outside the root), metadata, hard links,
+ * and "later entries replace earlier ones" — with no whiteout semantics
+ * (OCI layers go through `LayerStack` in `layer_stack.ts`, which uses the
+ * path rules and the error defined here).
  *
  * @module
  */
@@ -15,23 +17,53 @@ import {
 import type { TarEntry } from "./tar/mod.ts";
 
 /**
- * An entry that cannot be applied: it would escape the root, or it links to
- * something that is not there. Names the entry's path (and the link target).
+ * Where a {@link LayerError} happened, beyond the entry path.
+ *
+ * @example
+ * ```ts
+ * import { LayerError, type LayerErrorOptions } from "./apply.ts";
+ * const options: LayerErrorOptions = { layer: "sha256:4f1c…" };
+ * throw new LayerError("etc/passwd", "path goes through a symlink", options);
+ * ```
+ */
+export interface LayerErrorOptions {
+  /** The layer the entry came from: its blob digest, or a file name. */
+  layer?: string;
+  /** The underlying error (a tar, decompression or tree error). */
+  cause?: unknown;
+}
+
+/**
+ * A layer that cannot be applied: an entry that would escape the root, go
+ * through a symlink, link to something that is not there; or a layer whose
+ * bytes are broken (bad tar, bad compression, wrong diff_id). The message
+ * names the layer (when known) and the entry's path as archived.
  *
  * @example
  * ```ts
  * import { LayerError } from "./apply.ts";
  * const error = new LayerError("../etc/passwd", "path leaves the root ('..')");
  * console.log(error.message); // "../etc/passwd": path leaves the root ('..')
+ * const named = new LayerError("etc/passwd", "path goes through a symlink", { layer: "sha256:ab" });
+ * console.log(named.message); // layer sha256:ab: "etc/passwd": path goes through a symlink
  * ```
  */
 export class LayerError extends Error {
-  /** The entry's path as archived. */
-  readonly path: string;
-  constructor(path: string, message: string) {
-    super(`${JSON.stringify(path)}: ${message}`);
+  /** The entry's path as archived; `undefined` for problems of the whole layer. */
+  readonly path: string | undefined;
+  /** The layer's digest (or file name), when known. */
+  readonly layer: string | undefined;
+  /** The message without the layer and path. */
+  readonly reason: string;
+  constructor(path: string | undefined, reason: string, options: LayerErrorOptions = {}) {
+    const where: string[] = [];
+    if (options.layer !== undefined) where.push(`layer ${options.layer}`);
+    if (path !== undefined) where.push(JSON.stringify(path));
+    super([...where, reason].join(": "), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "LayerError";
     this.path = path;
+    this.layer = options.layer;
+    this.reason = reason;
   }
 }
 

@@ -5,9 +5,11 @@
  * @module
  */
 import type { Timestamp } from "../../tree/mod.ts";
+import type { SparseSegment } from "./sparse.ts";
 
 /**
- * What a tar member is. GNU contiguous files (`'7'`) are plain `"file"`s;
+ * What a tar member is. GNU contiguous files (`'7'`) and sparse files (`'S'`)
+ * are plain `"file"`s;
  * extension headers (PAX `x`/`g`, GNU `L`/`K`) never surface as entries.
   *
   * @example
@@ -73,9 +75,17 @@ export interface TarEntry {
   readonly headerOffset: number;
   /**
    * Byte offset of the member's data in the archive, so a seekable archive
-   * can be read again later without keeping the bytes.
+   * can be read again later without keeping the bytes. For a sparse member,
+   * where its stored segments start (after any PAX 1.0 map).
    */
   readonly dataOffset: number;
+  /**
+   * Sparse members only (GNU `S`, PAX `GNU.sparse.*`): the stretches of the
+   * file that hold data, ascending. Their bytes are stored back to back from
+   * {@link dataOffset}; everything else reads as zeros. `size` is the real
+   * (expanded) size. Absent for ordinary members.
+   */
+  readonly sparse?: readonly SparseSegment[];
 }
 
 /**

@@ -14,3 +14,4 @@
 export { TarError, type TarEntry, type TarEntryType } from "./entry.ts";
 export { type ReadTarOptions, readTar, type TarMember } from "./reader.ts";
 export { blobRandomAccess, type RandomAccessInput, type TarInput } from "./input.ts";
+export { type SparseSegment, sparseContent } from "./sparse.ts";

@@ -37,7 +37,25 @@ const NEWLINE = 0x0a;
  * ```
  */
 export function parsePaxRecords(data: Uint8Array): PaxRecords | string {
-  const records: PaxRecords = new Map();
+  const list = paxRecordList(data);
+  return typeof list === "string" ? list : new Map(list);
+}
+
+/**
+ * Splits the data of a PAX header into records, in order, duplicates kept:
+ * GNU sparse format 0.0 repeats `GNU.sparse.offset` and `GNU.sparse.numbytes`
+ * once per segment, so their order is the map. Returns an error message
+ * (rather than throwing) so the caller can name the entry.
+ *
+ * @example
+ * ```ts
+ * import { paxRecordList } from "./pax.ts";
+ * const list = paxRecordList(new TextEncoder().encode("22 GNU.sparse.offset=0\n22 GNU.sparse.offset=9\n"));
+ * if (typeof list !== "string") console.log(list.length); // 2
+ * ```
+ */
+export function paxRecordList(data: Uint8Array): [string, Uint8Array][] | string {
+  const records: [string, Uint8Array][] = [];
   let at = 0;
   while (at < data.length) {
     // Some writers pad the header data with NULs; nothing may follow them.
@@ -68,7 +86,7 @@ export function parsePaxRecords(data: Uint8Array): PaxRecords | string {
       return `PAX keyword is not UTF-8 at data offset ${at}`;
     }
     // Copy: the caller's buffer may be a window that is reused or large.
-    records.set(keyword, record.slice(eq + 1));
+    records.push([keyword, record.slice(eq + 1)]);
     at = end;
   }
   return records;

@@ -267,13 +267,13 @@ describe("readTar: hostile and broken archives", () => {
     expect(stream.message).toMatch(/"f" at byte 0: archive is truncated inside the data/);
   });
 
-  it("rejects unknown and unsupported type flags by name", async () => {
+  it("rejects unknown type flags and sparse formats by name", async () => {
     const [unknown] = await failure(archive(member({ name: "odd", typeflag: "Z" })));
     expect(unknown.message).toBe("tar entry \"odd\" at byte 0: unknown type flag 'Z'");
-    const [sparse] = await failure(archive(member({ name: "holes", typeflag: "S", format: "gnu" })));
-    expect(sparse.message).toBe('tar entry "holes" at byte 0: GNU sparse files are not supported yet');
-    const [paxSparse] = await failure(archive(paxMember([["GNU.sparse.major", "1"]]), member({ name: "s" })));
-    expect(paxSparse.message).toMatch(/GNU sparse files are not supported yet/);
+    const [paxSparse] = await failure(
+      archive(paxMember([["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "0"]]), member({ name: "s" })),
+    );
+    expect(paxSparse.message).toBe('tar entry "s" at byte 0: GNU sparse format 2.0 is not supported (only 0.0, 0.1 and 1.0)');
     const [binary] = await failure(archive(member({ name: "bin", typeflag: "\x01" })));
     expect(binary.message).toMatch(/unknown type flag 0x01/);
   });
