@@ -12,7 +12,9 @@ import { type ProcessIo, processIo, runMain } from "./runtime/process.ts";
 import { checkedChunks } from "./sink/checked.ts";
 import { coalesce } from "./sink/coalesce.ts";
 import { writeImageFile } from "./sink/file.ts";
-import { readSource } from "./source/mod.ts";
+import { imageTree } from "./layers/mod.ts";
+import { isImageSource, openImageSource, readSource } from "./source/mod.ts";
+import type { Tree } from "./tree/mod.ts";
 import { clampTimes } from "./cli/clamp_time.ts";
 import { type BuildCommand, HELP, parseCommand } from "./cli/command.ts";
 import { UsageError } from "./cli/parse_args.ts";
@@ -80,10 +82,18 @@ export async function main(args: string[], io: ProcessIo = processIo()): Promise
 
 async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
   const { signal } = io;
-  const tree = await readSource(command.source, {
-    signal,
-    onWarning: (message) => io.writeStderr(`oci2erofs: warning: ${message}\n`),
-  });
+  const onWarning = (message: string) => io.writeStderr(`oci2erofs: warning: ${message}\n`);
+  const { layers } = command;
+  let tree: Tree;
+  if (isImageSource(command.source)) {
+    const image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform });
+    tree = await imageTree(image, { signal, keepWhiteouts: layers.keepWhiteouts, layer: layers.layer, blob: layers.blob });
+  } else {
+    if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {
+      throw new UsageError(`--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`);
+    }
+    tree = await readSource(command.source, { signal, onWarning, keepWhiteouts: layers.keepWhiteouts });
+  }
   if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
   signal?.throwIfAborted();
   const image = await buildErofs(tree, command.erofs);

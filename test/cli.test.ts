@@ -1,6 +1,6 @@
 // The oci2erofs command: in-process through main(), and as real Node and Deno processes.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -242,6 +242,8 @@ describe("as processes", () => {
       copyFileSync(join(ROOT, "src/wasm", name), join(pkg, "dist/src/wasm", name));
     }
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ type: "module" }));
+    // As installed, the package has its dependencies (fflate for gzip where no native one exists).
+    if (!existsSync(join(pkg, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
     const bin = join(pkg, "bin/oci2erofs.js");
     const node = join(work, "node.erofs");
     if (!existsSync(node)) execFileSync(process.execPath, [bin, `tar:${HELLO}`, node, "--quiet"]);

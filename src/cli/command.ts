@@ -31,6 +31,17 @@ export interface BuildCommand {
    */
   readonly clampTime: number | undefined;
   readonly quiet: boolean;
+  /** How image layers become the tree. */
+  readonly layers: LayerChoice;
+}
+
+/** Layer-related options: which platform and layers, and what to do with whiteouts. */
+export interface LayerChoice {
+  readonly platform?: string;
+  readonly keepWhiteouts?: boolean;
+  /** 0-based from the bottom; negative counts from the top. */
+  readonly layer?: number;
+  readonly blob?: string;
 }
 
 /**
@@ -54,6 +65,10 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "force-uid", value: true },
   { name: "force-gid", value: true },
   { name: "xattr-prefix", value: true, multiple: true },
+  { name: "platform", value: true },
+  { name: "keep-whiteouts" },
+  { name: "layer", value: true },
+  { name: "blob", value: true },
   { name: "quiet" },
   { name: "help", short: "h" },
   { name: "version", short: "V" },
@@ -68,13 +83,21 @@ const OPTIONS: readonly OptionSpec[] = [
  * console.log(HELP);
  * ```
  */
+/** One help line: the syntax, then the text (on the next line when the syntax is long). */
+function sourceLine(syntax: string, text: string): string {
+  return syntax.length < 18 ? `  ${syntax.padEnd(18)}${text}` : `  ${syntax}\n  ${"".padEnd(18)}${text}`;
+}
+
 export const HELP = `Usage: oci2erofs SOURCE OUTPUT [options]
 
 Build an EROFS file-system image from a container image source.
 
 SOURCE:
-  ${SOURCE_SYNTAX.dir.padEnd(18)}a directory on this machine (like mkfs.erofs IMAGE DIR)
-  ${SOURCE_SYNTAX.tar.padEnd(18)}an uncompressed tar archive, applied as one layer
+${sourceLine(SOURCE_SYNTAX.dir, "a directory on this machine (like mkfs.erofs IMAGE DIR)")}
+${sourceLine(SOURCE_SYNTAX.tar, "a tar archive (plain, gzip or zstd), applied as one layer")}
+${sourceLine(SOURCE_SYNTAX.oci, "an OCI image layout directory")}
+${sourceLine(SOURCE_SYNTAX["oci-archive"], "a tar of an OCI image layout")}
+${sourceLine(SOURCE_SYNTAX["docker-archive"], "a `docker save` archive")}
 
 OUTPUT:
   FILE              written atomically: replaced only once the image is complete
@@ -91,6 +114,13 @@ Options (named as in mkfs.erofs):
   --force-gid=GID   make every inode's group GID
   --xattr-prefix=P  store xattr names starting with P compactly (repeatable;
                     images then need Linux 6.4 or later)
+  --platform=OS/ARCH[/VARIANT]
+                    which image of a multi-platform index (default linux/amd64)
+  --keep-whiteouts  keep OCI whiteouts as overlayfs metadata (0:0 devices,
+                    trusted.overlay.opaque) instead of applying them
+  --layer=N         build only layer N (0 = bottom, -1 = top); implies
+                    --keep-whiteouts
+  --blob=DIGEST     build only the layer with this blob digest or diff_id
   --quiet           no summary on standard error (warnings and errors still)
   -h, --help        show this help
   -V, --version     show the version
@@ -201,5 +231,11 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
   }
   // -T wins over SOURCE_DATE_EPOCH, as in erofs-utils (which then never reads it).
   const clampTime = erofs.fixedTime === undefined ? sourceDateEpoch(env("SOURCE_DATE_EPOCH")) : undefined;
-  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet") };
+  const layers: LayerChoice = {
+    platform: text("platform"),
+    keepWhiteouts: values.has("keep-whiteouts") ? true : undefined,
+    layer: optional("layer", (t) => integer(t, "--layer", -1_000_000, 1_000_000)),
+    blob: text("blob"),
+  };
+  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers };
 }

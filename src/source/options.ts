@@ -18,4 +18,9 @@ export interface SourceOptions {
   onWarning?: (message: string) => void;
   /** Stops reading; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Layered input (`tar:`): keep whiteouts as overlayfs metadata instead of
+   * applying them (for images stacked as overlay layers).
+   */
+  keepWhiteouts?: boolean;
 }
