@@ -1,0 +1,168 @@
+/**
+ * Converting a layered OCI image: oci2erofs against `umoci unpack` followed
+ * by Debian's `mkfs.erofs` on the unpacked tree, in one run. Not a test: it
+ * prints numbers and ratios and asserts nothing.
+ *
+ *     npm run build && node_modules/.bin/deno run -A scripts/bench-layers.ts [--rounds N] [--big]
+ *
+ * The image (made once, cached under /var/tmp): the tree of
+ * `scripts/bench-build.ts` (12,000 files, ~130 MB) split into two gzip
+ * layers, plus a third layer that deletes a tenth of the files. `--big` adds
+ * a run on an image with one 1 GiB layer (a single incompressible file) to
+ * show that peak RSS does not grow with layer size. Peers run alternately,
+ * best wall time of `rounds` (default 3), peak RSS from `/usr/bin/time`.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
+const work = "/var/tmp/oci2erofs-bench";
+
+function sh(script: string): string {
+  const result = spawnSync("sh", ["-euc", script], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`${script}\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Writes an OCI layout whose layers are the given directories, bottom first. */
+function layout(dir: string, layerDirs: string[], gzipLevel = 6): void {
+  if (existsSync(join(dir, "index.json"))) return;
+  console.log(`making ${dir} …`);
+  mkdirSync(join(dir, "blobs/sha256"), { recursive: true });
+  const layers: { digest: string; size: number; diffId: string }[] = [];
+  for (const [i, layerDir] of layerDirs.entries()) {
+    const gz = join(dir, `layer${i}.tar.gz`);
+    const tar = join(dir, `layer${i}.tar`);
+    sh(`tar -C '${layerDir}' --sort=name --owner=0 --group=0 --numeric-owner -cf '${tar}' .`);
+    const diffId = sh(`sha256sum '${tar}' | cut -d' ' -f1`);
+    sh(`gzip -${gzipLevel} -n -c '${tar}' > '${gz}' && rm '${tar}'`);
+    const digest = sh(`sha256sum '${gz}' | cut -d' ' -f1`);
+    sh(`mv '${gz}' '${join(dir, "blobs/sha256", digest)}'`);
+    layers.push({ digest, size: statSync(join(dir, "blobs/sha256", digest)).size, diffId });
+  }
+  const blob = (text: string) => {
+    const path = join(dir, "blob.tmp");
+    writeFileSync(path, text);
+    const digest = sh(`sha256sum '${path}' | cut -d' ' -f1`);
+    sh(`mv '${path}' '${join(dir, "blobs/sha256", digest)}'`);
+    return { digest: `sha256:${digest}`, size: text.length };
+  };
+  const config = blob(JSON.stringify({
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: layers.map((l) => `sha256:${l.diffId}`) },
+  }));
+  const manifest = blob(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+    layers: layers.map((l) => ({
+      mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+      digest: `sha256:${l.digest}`,
+      size: l.size,
+    })),
+  }));
+  writeFileSync(join(dir, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(
+    join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        ...manifest,
+        annotations: { "org.opencontainers.image.ref.name": "latest" },
+      }],
+    }),
+  );
+}
+
+interface Run {
+  seconds: number;
+  rssMiB: number;
+}
+
+function timed(script: string): Run {
+  const start = performance.now();
+  const result = spawnSync("/usr/bin/time", ["-f", "%M", "bash", "-euc", script], {
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
+  const lines = result.stderr.trim().split("\n");
+  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
+}
+
+function compare(title: string, image: string): void {
+  const out = join(work, "out");
+  mkdirSync(out, { recursive: true });
+  const peers: Record<string, string> = {
+    "umoci unpack + mkfs.erofs": `rm -rf '${out}/bundle'; umoci unpack --image '${image}:latest' '${out}/bundle' >/dev/null; ` +
+      `mkfs.erofs -T0 --quiet '${out}/ref.erofs' '${out}/bundle/rootfs'`,
+    "oci2erofs (node)": `node bin/oci2erofs.js 'oci:${image}:latest' '${out}/node.erofs' -T0 --quiet`,
+    "oci2erofs (deno)": `node_modules/.bin/deno run -A src/cli.ts 'oci:${image}:latest' '${out}/deno.erofs' -T0 --quiet`,
+  };
+  const best: Record<string, Run> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, script] of Object.entries(peers)) {
+      const run = timed(script);
+      best[name] = {
+        seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
+        rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),
+      };
+    }
+  }
+  const ref = best["umoci unpack + mkfs.erofs"];
+  console.log(`\n${title}`);
+  console.log("tool                          wall s   ×ref   peak RSS MiB   image MB");
+  const sizes: Record<string, string> = {
+    "umoci unpack + mkfs.erofs": "ref.erofs",
+    "oci2erofs (node)": "node.erofs",
+    "oci2erofs (deno)": "deno.erofs",
+  };
+  for (const [name, r] of Object.entries(best)) {
+    const size = statSync(join(out, sizes[name])).size / 1e6;
+    console.log(
+      `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${(r.seconds / ref.seconds).toFixed(2).padStart(5)}` +
+        `  ${r.rssMiB.toFixed(1).padStart(13)}  ${size.toFixed(2).padStart(9)}`,
+    );
+  }
+  rmSync(out, { recursive: true, force: true });
+}
+
+// The tree of bench-build.ts, made by running it if missing.
+const tree = join(work, "tree");
+if (!existsSync(join(tree, ".complete"))) {
+  throw new Error(`${tree} missing: run scripts/bench-build.ts once first (it generates the tree)`);
+}
+const parts = readdirSync(tree).filter((n) => n.startsWith("d")).sort();
+const split = join(work, "split");
+if (!existsSync(join(split, ".complete"))) {
+  rmSync(split, { recursive: true, force: true });
+  const half = Math.ceil(parts.length / 2);
+  sh(`mkdir -p '${split}/l1' '${split}/l2' '${split}/l3'`);
+  for (const [i, part] of parts.entries()) sh(`cp -a '${tree}/${part}' '${split}/${i < half ? "l1" : "l2"}/'`);
+  // Layer 3 deletes every tenth directory of layer 1.
+  for (const [i, part] of parts.slice(0, half).entries()) {
+    if (i % 10 === 0) sh(`touch '${split}/l3/.wh.${part}'`);
+  }
+  writeFileSync(join(split, ".complete"), "");
+}
+const image = join(work, "layout");
+layout(image, [join(split, "l1"), join(split, "l2"), join(split, "l3")]);
+compare(`3 gzip layers, ${(Number(sh(`du -sb '${split}' | cut -f1`)) / 1e6).toFixed(0)} MB uncompressed`, image);
+
+if (args.includes("--big")) {
+  const big = join(work, "big-src");
+  if (!existsSync(join(big, "blob"))) {
+    sh(`mkdir -p '${big}' && head -c 1073741824 /dev/urandom > '${big}/blob'`);
+  }
+  const bigImage = join(work, "big-layout");
+  layout(bigImage, [big], 1);
+  compare("one 1 GiB gzip layer (peak RSS must not grow with layer size)", bigImage);
+}
