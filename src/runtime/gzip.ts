@@ -1,0 +1,157 @@
+/**
+ * gzip through `node:zlib`, the fastest gzip decoder wherever it can be
+ * imported: Node, Deno, Bun, and edge runtimes with Node compatibility.
+ * Browsers (and edge runtimes without it) fall back to
+ * `DecompressionStream`, then fflate; that choice is made by
+ * `src/layers/decompress/gzip.ts` from {@linkcode loadNodeGunzip}'s answer.
+ *
+ * Measured on a 50 MB gzip layer (164 MB of tar) on this project's 2-core
+ * machine, best of several runs:
+ *
+ * | runtime  | node:zlib | DecompressionStream | fflate |
+ * | -------- | --------- | ------------------- | ------ |
+ * | Node 20  | 0.72 s    | 1.03 s              | 2.1 s  |
+ * | Deno 2.9 | 0.36 s    | 0.65 s              |        |
+ *
+ * so `node:zlib` is preferred in Deno too. Deno's `DecompressionStream`
+ * also rejects multi-member gzip, which the fallback has to work around.
+ *
+ * zlib decodes concatenated members itself but, after a member, silently
+ * stops at a zero byte and drops the rest of the input (zero padding is
+ * common in other contexts). A layer with bytes after its last member is
+ * malformed (Go's gzip reader, which registries and containerd use, rejects
+ * it), so this module compares what zlib consumed with what it was given.
+ *
+ * @module
+ */
+import { DecompressError } from "../layers/decompress/errors.ts";
+
+type Zlib = typeof import("node:zlib");
+
+let zlib: Promise<Zlib | undefined> | undefined;
+
+/**
+ * `node:zlib` if this runtime has a working one, looked up once. Bundlers
+ * may replace the module with a stub whose properties throw on access (Vite
+ * does), hence the trial inside the `try`.
+ */
+function loadZlib(): Promise<Zlib | undefined> {
+  zlib ??= import("node:zlib").then(
+    (module) => {
+      try {
+        module.createGunzip().close();
+        return module;
+      } catch {
+        return undefined;
+      }
+    },
+    () => undefined,
+  );
+  return zlib;
+}
+
+/** Output chunk size: zlib's 16 KiB default costs ~10% more per-chunk work. */
+const CHUNK_SIZE = 64 * 1024;
+
+/**
+ * Decoded bytes queued before zlib is paused. Pausing at every chunk (the
+ * default queue holds one) stalled zlib between chunks and doubled Node
+ * 24's decoding time; 1 MiB lets it run ahead while memory stays bounded.
+ */
+const OUTPUT_QUEUE: QueuingStrategy<Uint8Array> = {
+  highWaterMark: 1 << 20,
+  size: (chunk) => chunk.byteLength,
+};
+
+/** A gzip decoder: compressed stream in, decompressed stream out. */
+export type Gunzip = (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+/**
+ * The `node:zlib` gzip decoder, or `undefined` when this runtime has no
+ * `node:zlib`.
+ *
+ * @example
+ * ```ts
+ * import { loadNodeGunzip } from "./gzip.ts";
+ * const gunzip = await loadNodeGunzip();
+ * if (gunzip) {
+ *   const tar = gunzip(new Blob([]).stream()); // a gzip layer's bytes
+ * }
+ * ```
+ */
+export async function loadNodeGunzip(): Promise<Gunzip | undefined> {
+  const module = await loadZlib();
+  return module && ((input) => nodeGunzip(module, input));
+}
+
+/** Runs `input` through a zlib `Gunzip`, pausing it while nobody reads. */
+function nodeGunzip(module: Zlib, input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = input.getReader();
+  const gunzip = module.createGunzip({ chunkSize: CHUNK_SIZE });
+  /** Input bytes handed to zlib. */
+  let written = 0;
+  let failed = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        controller.error(error);
+        gunzip.destroy();
+        reader.cancel(error).catch(() => {});
+      };
+      gunzip.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        // Stop zlib until the consumer asks for more: bounded memory.
+        if ((controller.desiredSize ?? 0) <= 0) gunzip.pause();
+      });
+      gunzip.on("end", () => {
+        if (failed) return;
+        if (gunzip.bytesWritten < written) {
+          fail(
+            new DecompressError("gzip", "trailing data after the last member", {
+              offset: gunzip.bytesWritten,
+            }),
+          );
+          return;
+        }
+        controller.close();
+      });
+      gunzip.on("error", (error: Error) => {
+        fail(
+          new DecompressError("gzip", error.message, { offset: gunzip.bytesWritten, cause: error }),
+        );
+      });
+      gunzip.pause();
+      // Feed zlib as fast as it takes input; its own buffers bound memory.
+      (async () => {
+        for (;;) {
+          const next = await reader.read();
+          if (failed) return;
+          if (next.done) {
+            gunzip.end();
+            return;
+          }
+          written += next.value.length;
+          if (!gunzip.write(next.value)) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                gunzip.off("drain", done).off("close", done);
+                resolve();
+              };
+              gunzip.on("drain", done).on("close", done);
+            });
+          }
+        }
+      })().catch(fail);
+    },
+    pull() {
+      gunzip.resume();
+    },
+    cancel(reason) {
+      failed = true;
+      gunzip.destroy();
+      return reader.cancel(reason);
+    },
+  }, OUTPUT_QUEUE);
+}

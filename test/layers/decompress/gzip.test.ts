@@ -1,0 +1,253 @@
+// gzip decoding, every backend against the reference tools: random data and
+// real tars, multi-member input, header fields, input in awkward chunk sizes,
+// and each way a gzip stream can be broken.
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { crc32 } from "../../../src/layers/decompress/crc32.ts";
+import { DecompressError } from "../../../src/layers/decompress/errors.ts";
+import { gunzip, type GunzipBackend, gunzipBackends } from "../../../src/layers/decompress/gzip.ts";
+import { decompressionStreamDecodesMembers } from "../../../src/layers/decompress/gzip_decompression_stream.ts";
+import { mulberry32 } from "../../support/random.ts";
+import { ensureCommands, run } from "../../support/system.ts";
+
+const ALL: GunzipBackend[] = ["node-zlib", "decompression-stream", "fflate"];
+// Node 24's DecompressionStream can neither decode members itself nor be
+// helped to (see gzip_decompression_stream.ts); Node 20's and Deno's can.
+const MEMBERS = await decompressionStreamDecodesMembers();
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** A stream of `bytes` in chunks of the given sizes (cycled), or one chunk. */
+function streamOf(
+  bytes: Uint8Array,
+  sizes: number[] = [bytes.length || 1],
+): ReadableStream<Uint8Array> {
+  let at = 0;
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      const n = Math.max(1, sizes[i++ % sizes.length]!);
+      // A copy, as a real source would hand out.
+      controller.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+  }, { highWaterMark: 0 });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * Asserts equal bytes. `toEqual` on megabytes of typed arrays takes seconds
+ * in vitest; this compares natively and reports the first difference.
+ */
+function expectBytes(actual: Uint8Array, expected: Uint8Array, what = "output"): void {
+  if (Buffer.compare(actual, expected) === 0) return;
+  let i = 0;
+  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
+  expect.fail(
+    `${what}: ${actual.length} bytes, expected ${expected.length}; first difference at ${i}`,
+  );
+}
+
+async function tool(cmd: string, args: string[], input?: Uint8Array): Promise<Uint8Array> {
+  const result = await run(cmd, args, { input, check: true });
+  return new Uint8Array(result.stdoutBytes);
+}
+
+function random(length: number, seed: number): Uint8Array {
+  const next = mulberry32(seed);
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (next() * 256) | 0;
+  return bytes;
+}
+
+/** Compressible but varied: words from a small vocabulary. */
+function text(length: number, seed: number): Uint8Array {
+  const words = ["layer", "tar", "gzip", "usr/bin/", "\n", "0000644", "root", "  "];
+  const next = mulberry32(seed);
+  let s = "";
+  while (s.length < length) s += words[(next() * words.length) | 0];
+  return new TextEncoder().encode(s.slice(0, length));
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function expectDecompressError(promise: Promise<unknown>): Promise<DecompressError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DecompressError);
+  expect((error as DecompressError).format).toBe("gzip");
+  return error as DecompressError;
+}
+
+let tar: Uint8Array;
+beforeAll(async () => {
+  await ensureCommands({ gzip: "gzip", pigz: "pigz", tar: "tar" });
+  tar = await tool("tar", ["-cf", "-", "-C", `${root}node_modules`, "fflate", "hash-wasm"]);
+});
+
+it("offers every backend on Node, node:zlib first", async () => {
+  expect(await gunzipBackends()).toEqual(ALL);
+});
+
+it("computes CRC-32 like zlib", async () => {
+  expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+  const data = random(100_003, 9);
+  const gz = await tool("gzip", ["-c"], data);
+  const trailer = new DataView(gz.buffer, gz.byteOffset + gz.length - 8);
+  expect(crc32(data)).toBe(trailer.getUint32(0, true));
+  expect(crc32(data.subarray(5000), crc32(data.subarray(0, 5000)))).toBe(crc32(data));
+});
+
+describe.each(ALL)("backend %s", (backend) => {
+  const multi = backend !== "decompression-stream" || MEMBERS ? it : it.skip;
+  const decode = (bytes: Uint8Array, sizes?: number[]) =>
+    collect(gunzip(streamOf(bytes, sizes), { backend }));
+
+  it("decodes random and compressible data like gzip -d", async () => {
+    for (
+      const [i, data] of [random(0, 1), random(1, 2), random(70_000, 3), text(300_000, 4)].entries()
+    ) {
+      for (const level of ["-1", "-9"]) {
+        const gz = await tool("gzip", ["-c", "-n", level], data);
+        expectBytes(await decode(gz), data, `input ${i} ${level}`);
+        expectBytes(await tool("gzip", ["-dc"], gz), data, "gzip -d");
+      }
+    }
+  });
+
+  it("decodes a real tar, whole and in small odd chunks", async () => {
+    const gz = await tool("gzip", ["-c"], tar);
+    expectBytes(await decode(gz), tar);
+    expectBytes(await decode(gz, [1, 7, 4093, 65536, 2]), tar);
+  });
+
+  it("decodes pigz output", async () => {
+    const gz = await tool("pigz", ["-c", "-p", "2", "-b", "128"], tar);
+    expectBytes(await decode(gz, [10_000]), tar);
+  });
+
+  multi("decodes concatenated members, at any chunking", async () => {
+    const parts = [text(50_000, 5), random(0, 6), random(3000, 7), text(200_000, 8)];
+    const members = await Promise.all(parts.map((p) => tool("gzip", ["-c", "-n"], p)));
+    const gz = concat(...members);
+    const expected = concat(...parts);
+    expectBytes(await tool("gzip", ["-dc"], gz), expected, "gzip -d");
+    for (const sizes of [undefined, [1], [2, 3], [members[0]!.length - 1, 2, 1], [4096]]) {
+      expectBytes(await decode(gz, sizes), expected, `chunks ${sizes}`);
+    }
+  });
+
+  multi("decodes members split exactly at chunk boundaries", async () => {
+    const a = text(10_000, 10), b = text(20_000, 11);
+    const ga = await tool("gzip", ["-c", "-n"], a), gb = await tool("gzip", ["-c", "-n"], b);
+    const gz = concat(ga, gb, ga);
+    for (const cut of [0, 1, 2, 3, 8, 9]) {
+      expectBytes(await decode(gz, [ga.length - 8 + cut, 1_000_000]), concat(a, b, a));
+    }
+  });
+
+  it("skips header fields: name, comment, extra, header CRC", async () => {
+    const data = text(5000, 12);
+    const deflated = (await tool("gzip", ["-c", "-n"], data)).subarray(10);
+    const name = new TextEncoder().encode("layer.tar\0");
+    const comment = new TextEncoder().encode("a comment\0");
+    const extra = Uint8Array.of(6, 0, 0x41, 0x42, 2, 0, 1, 2);
+    const header = concat(
+      Uint8Array.of(0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3),
+      extra,
+      name,
+      comment,
+    );
+    const hcrc = crc32(header) & 0xffff;
+    const gz = concat(header, Uint8Array.of(hcrc & 0xff, hcrc >> 8), deflated);
+    expectBytes(await tool("gzip", ["-dc"], gz), data, "gzip -d");
+    expectBytes(await decode(gz), data);
+    if (backend !== "decompression-stream" || MEMBERS) {
+      expectBytes(await decode(concat(gz, gz), [3]), concat(data, data));
+    }
+  });
+
+  it("rejects truncation anywhere", async () => {
+    const gz = concat(
+      await tool("gzip", ["-c", "-n"], text(40_000, 13)),
+      await tool("gzip", ["-c", "-n"], text(40_000, 14)),
+    );
+    for (
+      const keep of [1, 5, 10, 200, gz.length / 2, gz.length - 9, gz.length - 4, gz.length - 1]
+    ) {
+      const error = await expectDecompressError(decode(gz.subarray(0, Math.floor(keep))));
+      expect(error.message).toMatch(/^gzip: /);
+    }
+  });
+
+  it("rejects corrupt data and a wrong CRC", async () => {
+    const data = text(100_000, 15);
+    const gz = await tool("gzip", ["-c", "-n"], data);
+    const badCrc = gz.slice();
+    badCrc[gz.length - 8]! ^= 1;
+    await expectDecompressError(decode(badCrc));
+    const badSize = gz.slice();
+    badSize[gz.length - 1]! ^= 1;
+    await expectDecompressError(decode(badSize));
+    // Flip bytes in the deflate data: an error either way (bad code or CRC).
+    for (const at of [20, Math.floor(gz.length / 2), gz.length - 20]) {
+      const bad = gz.slice();
+      bad[at]! ^= 0x55;
+      await expectDecompressError(decode(bad));
+    }
+    const notGzip = concat(Uint8Array.of(0x1f, 0x8b, 7), gz.subarray(3));
+    await expectDecompressError(decode(notGzip));
+  });
+
+  it("rejects bytes after the last member: garbage, zeros, a partial member", async () => {
+    const gz = await tool("gzip", ["-c", "-n"], text(30_000, 16));
+    for (
+      const tail of [[0x41], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0x41, 0x42], [0x1f, 0x8b]]
+    ) {
+      const error = await expectDecompressError(decode(concat(gz, Uint8Array.from(tail))));
+      expect(error.offset).toBeTypeOf("number");
+      await expectDecompressError(decode(concat(gz, Uint8Array.from(tail)), [gz.length]));
+    }
+  });
+
+  it("rejects empty input", async () => {
+    await expectDecompressError(decode(new Uint8Array(0)));
+  });
+
+  it("passes errors of the input stream through unchanged", async () => {
+    const failure = new Error("network down");
+    const gz = await tool("gzip", ["-c"], text(10_000, 17));
+    let sent = false;
+    const input = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(failure);
+        sent = true;
+        controller.enqueue(gz.slice(0, 100));
+      },
+    });
+    await expect(collect(gunzip(input, { backend }))).rejects.toBe(failure);
+  });
+});
