@@ -5,13 +5,16 @@
  * `DecompressionStream`, then fflate; that choice is made by
  * `src/layers/decompress/gzip.ts` from {@linkcode loadNodeGunzip}'s answer.
  *
- * Measured on a 50 MB gzip layer (164 MB of tar) on this project's 2-core
- * machine, best of several runs:
+ * Measured with `scripts/bench-decompress.ts` on a `gzip -6` layer (61.9 MB,
+ * 167.8 MB of tar) on this project's 2-core machine, best of 3
+ * (`gzip -dc`: 1.2 s; the Node 20 row by hand, raw streams, on a 50 MB
+ * layer of 164 MB):
  *
  * | runtime  | node:zlib | DecompressionStream | fflate |
  * | -------- | --------- | ------------------- | ------ |
- * | Node 20  | 0.72 s    | 1.03 s              | 2.1 s  |
- * | Deno 2.9 | 0.36 s    | 0.65 s              |        |
+ * | Deno 2.9 | 0.50 s    | 0.68 s              | 2.20 s |
+ * | Node 24  | 0.71 s    | 1.25 s              | 3.01 s |
+ * | Node 20  | 0.72 s    | 1.03 s              |        |
  *
  * so `node:zlib` is preferred in Deno too. Deno's `DecompressionStream`
  * also rejects multi-member gzip, which the fallback has to work around.
@@ -63,7 +66,15 @@ const OUTPUT_QUEUE: QueuingStrategy<Uint8Array> = {
   size: (chunk) => chunk.byteLength,
 };
 
-/** A gzip decoder: compressed stream in, decompressed stream out. */
+/**
+ * A gzip decoder: compressed stream in, decompressed stream out.
+ *
+ * @example
+ * ```ts
+ * import type { Gunzip } from "./gzip.ts";
+ * const identity: Gunzip = (input) => input; // the shape, not a real decoder
+ * ```
+ */
 export type Gunzip = (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 
 /**

@@ -3,8 +3,9 @@
  * Deno 2.x; not Node 20, browsers or most edge runtimes, which use the
  * TypeScript decoder in `src/layers/decompress/zstd_decoder.ts`).
  *
- * Measured on a 45.5 MB zstd layer (164 MB of tar): Node 24's native
- * decoder 0.62 s against 1.3–2.0 s for the TypeScript one; `zstd -dc` 0.42 s.
+ * Measured on a 59.3 MB `zstd -3` layer (167.8 MB of tar), through this
+ * module: Deno 2.9 0.24 s, Node 24 0.72 s, against 1.09 s and 1.52 s for the
+ * TypeScript decoder; `zstd -dc` takes 0.28 s.
  *
  * Both native decoders have gaps, so input reaches them one frame at a time,
  * cut by {@link ZstdFrameSplitter} (which also drops skippable frames and
@@ -20,7 +21,15 @@ import { ZstdFrameSplitter } from "../layers/decompress/zstd_frames.ts";
 type Zlib = typeof import("node:zlib");
 type NativeDecompress = ReturnType<Zlib["createGunzip"]>;
 
-/** A zstd decoder: compressed stream in, decompressed stream out. */
+/**
+ * A zstd decoder: compressed stream in, decompressed stream out.
+ *
+ * @example
+ * ```ts
+ * import type { ZstdDecompress } from "./zstd.ts";
+ * const identity: ZstdDecompress = (input) => input; // the shape, not a real decoder
+ * ```
+ */
 export type ZstdDecompress = (
   input: ReadableStream<Uint8Array>,
   options?: { maxWindowSize?: number },

@@ -8,7 +8,16 @@
  */
 import { type CompressedFormat, DecompressError } from "./errors.ts";
 
-/** Receives decoded bytes. The decoder must not write into them afterwards. */
+/**
+ * Receives decoded bytes. The decoder must not write into them afterwards.
+ *
+ * @example
+ * ```ts
+ * import type { Emit } from "./chunk_decoder.ts";
+ * const chunks: Uint8Array[] = [];
+ * const emit: Emit = (output) => chunks.push(output);
+ * ```
+ */
 export type Emit = (output: Uint8Array) => void;
 
 /**

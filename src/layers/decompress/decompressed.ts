@@ -11,10 +11,19 @@ import {
   detectCompression,
   MAGIC_LENGTH,
 } from "./detect.ts";
+import { deferredStream } from "./deferred_stream.ts";
 import { gunzip, type GunzipOptions } from "./gzip.ts";
 import { zstdDecompress, type ZstdOptions } from "./zstd.ts";
 
-/** What {@linkcode decompressedStream} found out about its input. */
+/**
+ * What {@linkcode decompressedStream} found out about its input.
+ *
+ * @example
+ * ```ts
+ * import type { CompressionInfo } from "./decompressed.ts";
+ * const mislabelled: CompressionInfo = { detected: "zstd", declared: "gzip" };
+ * ```
+ */
 export interface CompressionInfo {
   /** The compression the first bytes show, which decides the decoder. */
   detected: Compression;
@@ -22,7 +31,18 @@ export interface CompressionInfo {
   declared: Compression | undefined;
 }
 
-/** Options of {@linkcode decompressedStream}. */
+/**
+ * Options of {@linkcode decompressedStream}.
+ *
+ * @example
+ * ```ts
+ * import type { DecompressOptions } from "./decompressed.ts";
+ * const options: DecompressOptions = {
+ *   mediaType: "application/vnd.oci.image.layer.v1.tar+zstd",
+ *   zstd: { maxWindowSize: 512 << 20 }, // accept `--long=29` layers
+ * };
+ * ```
+ */
 export interface DecompressOptions {
   /**
    * The layer's media type. It never overrides the magic bytes (layers are
@@ -61,10 +81,9 @@ export function decompressedStream(
   input: ReadableStream<Uint8Array>,
   options: DecompressOptions = {},
 ): ReadableStream<Uint8Array> {
-  const reader = input.getReader();
-  let output: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const open = async () => {
+  return deferredStream(input, async () => {
     // Read until the magic can be judged; keep what was read to replay it.
+    const reader = input.getReader();
     const peeked: Uint8Array[] = [];
     let length = 0;
     let done = false;
@@ -101,19 +120,8 @@ export function decompressedStream(
       },
       cancel: (reason) => reader.cancel(reason),
     }, { highWaterMark: 0 });
-    if (detected === "gzip") return gunzip(replay, options.gzip).getReader();
-    if (detected === "zstd") return zstdDecompress(replay, options.zstd).getReader();
-    return replay.getReader();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await (output ??= await open()).read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel(reason) {
-      if (output) await output.cancel(reason);
-      else await reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    if (detected === "gzip") return gunzip(replay, options.gzip);
+    if (detected === "zstd") return zstdDecompress(replay, options.zstd);
+    return replay;
+  });
 }

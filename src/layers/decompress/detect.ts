@@ -7,10 +7,28 @@
  * @module
  */
 
-/** A layer's compression: `"none"` means a plain tar. */
+/**
+ * A layer's compression: `"none"` means a plain tar.
+ *
+ * @example
+ * ```ts
+ * import type { Compression } from "./detect.ts";
+ * const formats: Compression[] = ["gzip", "zstd", "none"];
+ * ```
+ */
 export type Compression = "gzip" | "zstd" | "none";
 
-/** How many leading bytes {@linkcode detectCompression} looks at. */
+/**
+ * How many leading bytes {@linkcode detectCompression} looks at.
+ *
+ * @example
+ * ```ts
+ * import { detectCompression, MAGIC_LENGTH } from "./detect.ts";
+ * const blob = new Blob([]); // a layer
+ * const head = new Uint8Array(await blob.slice(0, MAGIC_LENGTH).arrayBuffer());
+ * console.log(detectCompression(head));
+ * ```
+ */
 export const MAGIC_LENGTH = 4;
 
 /**

@@ -6,7 +6,15 @@
  * @module
  */
 
-/** The compressed formats this folder decodes. */
+/**
+ * The compressed formats this folder decodes.
+ *
+ * @example
+ * ```ts
+ * import type { CompressedFormat } from "./errors.ts";
+ * const format: CompressedFormat = "zstd";
+ * ```
+ */
 export type CompressedFormat = "gzip" | "zstd";
 
 /**

@@ -9,13 +9,30 @@
  */
 import { type Gunzip, loadNodeGunzip } from "../../runtime/gzip.ts";
 import { decodeStream } from "./chunk_decoder.ts";
+import { deferredStream } from "./deferred_stream.ts";
 import { FflateGunzipDecoder } from "./gzip_fflate.ts";
 import { gunzipWithDecompressionStream } from "./gzip_decompression_stream.ts";
 
-/** The gzip decoders, fastest first. */
+/**
+ * The gzip decoders, fastest first.
+ *
+ * @example
+ * ```ts
+ * import type { GunzipBackend } from "./gzip.ts";
+ * const portable: GunzipBackend = "fflate"; // pure JavaScript, runs anywhere
+ * ```
+ */
 export type GunzipBackend = "node-zlib" | "decompression-stream" | "fflate";
 
-/** Options of {@linkcode createGunzip} and {@linkcode gunzip}. */
+/**
+ * Options of {@linkcode createGunzip} and {@linkcode gunzip}.
+ *
+ * @example
+ * ```ts
+ * import type { GunzipOptions } from "./gzip.ts";
+ * const options: GunzipOptions = { backend: "decompression-stream" };
+ * ```
+ */
 export interface GunzipOptions {
   /**
    * Use this decoder instead of the fastest available one (tests and
@@ -77,21 +94,8 @@ export function gunzip(
   input: ReadableStream<Uint8Array>,
   options: GunzipOptions = {},
 ): ReadableStream<Uint8Array> {
-  // The backend is chosen asynchronously (importing node:zlib is), so the
-  // stream returned here forwards from the real one once it exists.
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const open = async () => reader ??= (await backendFor(options.backend))(input).getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await (await open()).read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel(reason) {
-      if (reader) await reader.cancel(reason);
-      else await input.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+  // Choosing the backend is asynchronous (importing node:zlib is).
+  return deferredStream(input, async () => (await backendFor(options.backend))(input));
 }
 
 /**

@@ -73,8 +73,16 @@ const TWO_MEMBERS = Uint8Array.of(
   0x00,
 );
 
-/** How this runtime's `DecompressionStream` behaves, as far as members go. */
-interface Traits {
+/**
+ * How this runtime's `DecompressionStream` behaves, as far as members go.
+ *
+ * @example
+ * ```ts
+ * import type { DecompressionStreamTraits } from "./gzip_decompression_stream.ts";
+ * const deno: DecompressionStreamTraits = { concatenates: false, eager: true };
+ * ```
+ */
+export interface DecompressionStreamTraits {
   /** It decodes concatenated members itself (Node 20's, being zlib's gunzip). */
   concatenates: boolean;
   /**
@@ -85,12 +93,12 @@ interface Traits {
   eager: boolean;
 }
 
-let traits: Promise<Traits> | undefined;
+let traits: Promise<DecompressionStreamTraits> | undefined;
 
 const tick = () => new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), 0));
 
-/** Finds out this runtime's {@link Traits}, once. */
-function probe(): Promise<Traits> {
+/** Finds out this runtime's {@link DecompressionStreamTraits}, once. */
+function probe(): Promise<DecompressionStreamTraits> {
   traits ??= (async () => {
     const concatenates = await new Response(
       new Blob([TWO_MEMBERS]).stream().pipeThrough(new DecompressionStream("gzip")),
@@ -128,21 +136,21 @@ function probe(): Promise<Traits> {
 }
 
 /**
- * Whether {@linkcode gunzipWithDecompressionStream} decodes multi-member
- * gzip in this runtime. It does where the stream either decodes members
- * itself or hands out output eagerly (Chrome, Firefox, Safari and Deno, as
- * the spec has it); not in Node 24, whose stream does neither — but Node
- * uses `node:zlib` anyway.
+ * How this runtime's `DecompressionStream` handles gzip members, as probed
+ * once: multi-member input decodes where it `concatenates` (Node 20) or is
+ * `eager` (Chrome, Firefox, Safari, Deno: spec streams). Node 24's does
+ * neither, and its eagerness varies with timing, so a probe may even say
+ * eager there; multi-member input then fails with a `DecompressError`,
+ * never silently. Node uses `node:zlib` anyway.
  *
  * @example
  * ```ts
- * import { decompressionStreamDecodesMembers } from "./gzip_decompression_stream.ts";
- * console.log(await decompressionStreamDecodesMembers()); // Deno: true
+ * import { decompressionStreamTraits } from "./gzip_decompression_stream.ts";
+ * console.log(await decompressionStreamTraits()); // Deno: { concatenates: false, eager: true }
  * ```
  */
-export async function decompressionStreamDecodesMembers(): Promise<boolean> {
-  const { concatenates, eager } = await probe();
-  return concatenates || eager;
+export function decompressionStreamTraits(): Promise<Readonly<DecompressionStreamTraits>> {
+  return probe();
 }
 
 /** The last bytes of a chunk that may begin a member magic `1f 8b 08`. */

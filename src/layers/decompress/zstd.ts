@@ -9,12 +9,29 @@
  */
 import { loadNodeZstd } from "../../runtime/zstd.ts";
 import { decodeStream } from "./chunk_decoder.ts";
+import { deferredStream } from "./deferred_stream.ts";
 import { ZstdDecoder, type ZstdDecoderOptions } from "./zstd_decoder.ts";
 
-/** The zstd decoders: native zlib, or TypeScript. */
+/**
+ * The zstd decoders: native zlib, or TypeScript.
+ *
+ * @example
+ * ```ts
+ * import type { ZstdBackend } from "./zstd.ts";
+ * const portable: ZstdBackend = "js";
+ * ```
+ */
 export type ZstdBackend = "node-zlib" | "js";
 
-/** Options of {@linkcode zstdDecompress} and {@linkcode createZstdDecompress}. */
+/**
+ * Options of {@linkcode zstdDecompress} and {@linkcode createZstdDecompress}.
+ *
+ * @example
+ * ```ts
+ * import type { ZstdOptions } from "./zstd.ts";
+ * const options: ZstdOptions = { backend: "js", maxWindowSize: 1 << 30 };
+ * ```
+ */
 export interface ZstdOptions extends ZstdDecoderOptions {
   /**
    * Use this decoder instead of the fastest available one (tests and
@@ -65,20 +82,8 @@ export function zstdDecompress(
     }
     return decodeStream(input, new ZstdDecoder(options), "zstd");
   };
-  // Choosing is asynchronous (importing node:zlib is): forward from the
-  // real stream once it exists.
-  let reader: Promise<ReadableStreamDefaultReader<Uint8Array>> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await (await (reader ??= open().then((s) => s.getReader()))).read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel(reason) {
-      if (reader) await (await reader).cancel(reason);
-      else await input.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+  // Choosing the backend is asynchronous (importing node:zlib is).
+  return deferredStream(input, open);
 }
 
 /**

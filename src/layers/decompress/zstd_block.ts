@@ -24,12 +24,26 @@ import {
   type SeqTable,
 } from "./zstd_entropy.ts";
 
-/** Largest block output and literals section, by the format. */
+/**
+ * Largest block output and literals section, by the format.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BLOCK_SIZE } from "./zstd_block.ts";
+ * const literals = new Uint8Array(MAX_BLOCK_SIZE); // always big enough
+ * ```
+ */
 export const MAX_BLOCK_SIZE = 128 * 1024;
 
 /**
  * Room an output buffer needs past the end of any block: copies may write
  * a few bytes beyond what they produce.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BLOCK_SIZE, OUT_PADDING } from "./zstd_block.ts";
+ * const out = new Uint8Array((8 << 20) + MAX_BLOCK_SIZE + OUT_PADDING);
+ * ```
  */
 export const OUT_PADDING = 8;
 

@@ -18,14 +18,32 @@
  * @module
  */
 
-/** An FSE decoding table for sequences, with its accuracy log. */
+/**
+ * An FSE decoding table for sequences, with its accuracy log.
+ *
+ * @example
+ * ```ts
+ * import { rleSeqTable, type SeqTable } from "./zstd_entropy.ts";
+ * const table: SeqTable = rleSeqTable(0, [3], [0]); // always symbol 0, value 3
+ * ```
+ */
 export interface SeqTable {
   readonly log: number;
   /** Per state: next-state base, state bits, value baseline, value bits. */
   readonly cells: Int32Array;
 }
 
-/** A Huffman decoding table for literals. */
+/**
+ * A Huffman decoding table for literals.
+ *
+ * @example
+ * ```ts
+ * import { type HuffmanTable, readHuffmanTable } from "./zstd_entropy.ts";
+ * // Two symbols of weight 1 (the second implied): 1-bit codes.
+ * const table: HuffmanTable = readHuffmanTable(Uint8Array.of(128, 0x10), 0, 2).table;
+ * table.maxBits; // 1
+ * ```
+ */
 export interface HuffmanTable {
   /** Bits peeked per lookup: the longest code length. */
   readonly maxBits: number;
@@ -64,6 +82,14 @@ class ForwardBits {
  * Reads an FSE table description (normalized counts, RFC 8878 §4.1.1) at
  * `bytes[start]`. Returns the counts (`-1` for "less than 1"), the accuracy
  * log and the bytes used.
+ *
+ * @example
+ * ```ts
+ * import { readNormalizedCounts } from "./zstd_entropy.ts";
+ * // Accuracy log 5; symbols 0 and 1 with 16 of the 32 states each.
+ * const { counts, log, size } = readNormalizedCounts(Uint8Array.of(0x10, 0x3f), 0, 2, 35, 9);
+ * [counts[0], counts[1], log, size]; // [16, 16, 5, 2]
+ * ```
  */
 export function readNormalizedCounts(
   bytes: Uint8Array,
@@ -124,6 +150,14 @@ export function readNormalizedCounts(
  * Spreads normalized `counts` over a table of `1 << log` states (RFC 8878
  * §4.1.1 "FSE table construction"): returns each state's symbol, state bits
  * and next-state base, as parallel arrays.
+ *
+ * @example
+ * ```ts
+ * import { buildFse } from "./zstd_entropy.ts";
+ * const { symbols, bits } = buildFse(Int16Array.of(16, 16), 5);
+ * symbols.length; // 32
+ * bits[0]; // 1: each symbol has 16 states, so a state carries 1 bit
+ * ```
  */
 export function buildFse(
   counts: Int16Array,
@@ -166,6 +200,13 @@ export function buildFse(
 /**
  * A sequence table from normalized counts, with each symbol's value
  * baseline and extra bits looked up once here instead of per sequence.
+ *
+ * @example
+ * ```ts
+ * import { buildSeqTable } from "./zstd_entropy.ts";
+ * const table = buildSeqTable(Int16Array.of(16, 16), 5, [0, 1], [0, 0]);
+ * table.cells.length; // 128: four numbers for each of 32 states
+ * ```
  */
 export function buildSeqTable(
   counts: Int16Array,
@@ -185,7 +226,15 @@ export function buildSeqTable(
   return { log, cells };
 }
 
-/** A one-state table that always decodes `symbol` (RLE mode). */
+/**
+ * A one-state table that always decodes `symbol` (RLE mode).
+ *
+ * @example
+ * ```ts
+ * import { rleSeqTable } from "./zstd_entropy.ts";
+ * rleSeqTable(3, [0, 1, 2, 3], [0, 0, 0, 0]).cells; // Int32Array [0, 0, 3, 0]
+ * ```
+ */
 export function rleSeqTable(
   symbol: number,
   baselines: ArrayLike<number>,
@@ -241,6 +290,14 @@ function readFseWeights(bytes: Uint8Array, start: number, end: number): Uint8Arr
 /**
  * Reads a Huffman tree description (RFC 8878 §4.2.1) at `bytes[start]` and
  * builds its decoding table. Returns the table and the bytes used.
+ *
+ * @example
+ * ```ts
+ * import { readHuffmanTable } from "./zstd_entropy.ts";
+ * // One weight given directly (128 = 127 + 1 weights), 1 for symbol 0.
+ * const { table, size } = readHuffmanTable(Uint8Array.of(128, 0x10), 0, 2);
+ * [table.maxBits, size]; // [1, 2]
+ * ```
  */
 export function readHuffmanTable(
   bytes: Uint8Array,

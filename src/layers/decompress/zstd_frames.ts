@@ -13,7 +13,15 @@
  */
 import { DecompressError } from "./errors.ts";
 
-/** What {@linkcode ZstdFrameSplitter.push} found, in stream order. */
+/**
+ * What {@linkcode ZstdFrameSplitter.push} found, in stream order.
+ *
+ * @example
+ * ```ts
+ * import type { FrameEvent } from "./zstd_frames.ts";
+ * const describe = (e: FrameEvent) => e.type === "data" ? `${e.bytes.length} bytes` : e.type;
+ * ```
+ */
 export type FrameEvent =
   /** A zstd frame begins at stream `offset`; `windowSize` is the memory it needs. */
   | { type: "start"; offset: number; windowSize: number }

@@ -259,6 +259,21 @@ describe.each(BACKENDS)("backend %s", (backend) => {
   });
 });
 
+it.skipIf(BACKENDS.includes("node-zlib"))(
+  "fails, cancelling the input, when asked for a missing backend",
+  async () => {
+    let cancelled: unknown;
+    const input = new ReadableStream<Uint8Array>({
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const error = await collect(zstdDecompress(input, { backend: "node-zlib" })).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(cancelled).toBe(error);
+  },
+);
+
 describe("frame splitter", () => {
   const split = (bytes: Uint8Array, sizes: number[]) => {
     const splitter = new ZstdFrameSplitter();
