@@ -15,6 +15,7 @@ import { encodeInode } from "./inode_encoder.ts";
 import { type ErofsOptions, resolveOptions } from "./options.ts";
 import { type ImagePlan, type PlannedInode, planImage } from "./plan.ts";
 import { encodeSuperblock, sealSuperblock } from "./superblock.ts";
+import { createSha256 } from "../runtime/hash.ts";
 import { initWasm } from "../wasm/mod.ts";
 import { writeXattrEntry } from "./xattrs.ts";
 
@@ -81,8 +82,8 @@ async function encode(plan: ImagePlan): Promise<{ head: Uint8Array; meta: Uint8A
   if (!uuid) {
     // Derived from all metadata but file tails (not read yet), so that
     // equal inputs give equal images.
-    const hash = await crypto.subtle.digest("SHA-256", new Uint8Array(await new Blob([head, meta]).arrayBuffer()));
-    uuid = new Uint8Array(hash).slice(0, 16);
+    const hash = await createSha256();
+    uuid = hash.update(head).update(meta).digest().slice(0, 16);
     uuid[6] = (uuid[6] & 0x0f) | 0x80; // RFC 9562 version 8 (custom)
     uuid[8] = (uuid[8] & 0x3f) | 0x80;
     encodeSuperblock(headView, plan, uuid);

@@ -33,6 +33,52 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
   }
 }
 
+/** Bytes gathered before one `writev`. */
+const GATHER_BYTES = 1 << 20;
+/** Pieces gathered before one `writev` (IOV_MAX is 1024 on Linux). */
+const GATHER_PIECES = 1024;
+
+/**
+ * Writes every chunk, gathering runs of small ones into one `writev` call:
+ * an image of many small files streams as many small pieces, and a system
+ * call (and thread-pool round trip) per piece would dominate.
+ */
+async function writeChunks(
+  handle: FileHandle,
+  chunks: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let pending: Uint8Array[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (pending.length === 1) await writeAll(handle, pending[0]);
+    else if (pending.length > 1) {
+      const { bytesWritten } = await handle.writev(pending);
+      // A short writev (rare on files) finishes piece by piece.
+      if (bytesWritten < bytes) {
+        let skip = bytesWritten;
+        for (const piece of pending) {
+          if (skip >= piece.length) skip -= piece.length;
+          else {
+            await writeAll(handle, piece.subarray(skip));
+            skip = 0;
+          }
+        }
+      }
+    }
+    pending = [];
+    bytes = 0;
+  };
+  for await (const chunk of chunks) {
+    signal?.throwIfAborted();
+    if (chunk.length === 0) continue;
+    pending.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= GATHER_BYTES || pending.length >= GATHER_PIECES) await flush();
+  }
+  await flush();
+}
+
 function randomSuffix(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -75,10 +121,7 @@ export async function writeFileAtomic(
   let isOpen = true;
   let renamed = false;
   try {
-    for await (const chunk of chunks) {
-      signal?.throwIfAborted();
-      await writeAll(handle, chunk);
-    }
+    await writeChunks(handle, chunks, signal);
     signal?.throwIfAborted();
     await handle.sync();
     isOpen = false;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { FileContent } from "../tree/mod.ts";
@@ -44,7 +45,8 @@ export function fileRegionContent(path: string, offset: number, size: number): F
         while (position < stop) {
           const want = Math.min(READ_SIZE, stop - position);
           // A fresh buffer each time: sinks may still hold the previous one.
-          const buffer = new Uint8Array(want);
+          // Unzeroed (and pooled when small): the loop below fills it whole.
+          const buffer: Uint8Array = Buffer.allocUnsafe(want);
           let filled = 0;
           while (filled < want) {
             const bytesRead = readSync(fd, buffer, filled, want - filled, position + filled);

@@ -6,7 +6,6 @@
 import type { ErofsImage } from "../erofs/mod.ts";
 import { writeFileAtomic } from "../runtime/fs.ts";
 import { checkedChunks } from "./checked.ts";
-import { coalesce } from "./coalesce.ts";
 
 /**
  * Options for {@link writeImageFile}.
@@ -45,5 +44,5 @@ export function writeImageFile(
   path: string,
   options: WriteImageOptions = {},
 ): Promise<void> {
-  return writeFileAtomic(path, coalesce(checkedChunks(image)), { signal: options.signal });
+  return writeFileAtomic(path, checkedChunks(image), { signal: options.signal });
 }
