@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { REGISTRY_COMMANDS } from "./support/registry.ts";
 import { ensureCommands, TEST_COMMANDS } from "./support/system.ts";
 
 /** Every command any test runs, with the Debian package providing it. */
 const SUITE_COMMANDS: Record<string, string> = {
   ...TEST_COMMANDS,
+  ...REGISTRY_COMMANDS,
   tar: "tar",
   bsdtar: "libarchive-tools",
   gzip: "gzip",
