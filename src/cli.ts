@@ -86,7 +86,7 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
   const { layers } = command;
   let tree: Tree;
   if (isImageSource(command.source)) {
-    const image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform });
+    const image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform, ...command.registry });
     tree = await imageTree(image, { signal, keepWhiteouts: layers.keepWhiteouts, layer: layers.layer, blob: layers.blob });
   } else {
     if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {

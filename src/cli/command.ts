@@ -33,6 +33,16 @@ export interface BuildCommand {
   readonly quiet: boolean;
   /** How image layers become the tree. */
   readonly layers: LayerChoice;
+  /** How to reach a registry (registry sources only). */
+  readonly registry: RegistryChoice;
+}
+
+/** Registry options: transport and credentials. */
+export interface RegistryChoice {
+  readonly plainHttp?: boolean;
+  readonly credentials?: { username: string; password: string };
+  readonly anonymous?: boolean;
+  readonly authfile?: string;
 }
 
 /** Layer-related options: which platform and layers, and what to do with whiteouts. */
@@ -66,6 +76,12 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "force-gid", value: true },
   { name: "xattr-prefix", value: true, multiple: true },
   { name: "platform", value: true },
+  { name: "plain-http" },
+  { name: "username", value: true },
+  { name: "password", value: true },
+  { name: "creds", value: true },
+  { name: "authfile", value: true },
+  { name: "anonymous" },
   { name: "keep-whiteouts" },
   { name: "layer", value: true },
   { name: "blob", value: true },
@@ -93,6 +109,7 @@ export const HELP = `Usage: oci2erofs SOURCE OUTPUT [options]
 Build an EROFS file-system image from a container image source.
 
 SOURCE:
+${sourceLine(SOURCE_SYNTAX.docker, "an image in a registry: alpine, ghcr.io/o/app:1, host:5000/x@sha256:…")}
 ${sourceLine(SOURCE_SYNTAX.dir, "a directory on this machine (like mkfs.erofs IMAGE DIR)")}
 ${sourceLine(SOURCE_SYNTAX.tar, "a tar archive (plain, gzip or zstd), applied as one layer")}
 ${sourceLine(SOURCE_SYNTAX.oci, "an OCI image layout directory")}
@@ -114,6 +131,12 @@ Options (named as in mkfs.erofs):
   --force-gid=GID   make every inode's group GID
   --xattr-prefix=P  store xattr names starting with P compactly (repeatable;
                     images then need Linux 6.4 or later)
+  --plain-http      talk HTTP to the registry (loopback and test registries)
+  --username=USER, --password=PASS, --creds=USER:PASS
+                    registry credentials (else from --authfile, the Docker or
+                    Podman auth files and credential helpers)
+  --authfile=FILE   the only auth file to read
+  --anonymous       ignore every configured credential
   --platform=OS/ARCH[/VARIANT]
                     which image of a multi-platform index (default linux/amd64)
   --keep-whiteouts  keep OCI whiteouts as overlayfs metadata (0:0 devices,
@@ -237,5 +260,25 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
     layer: optional("layer", (t) => integer(t, "--layer", -1_000_000, 1_000_000)),
     blob: text("blob"),
   };
-  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers };
+  let credentials: RegistryChoice["credentials"];
+  const creds = text("creds");
+  const username = text("username");
+  const password = text("password");
+  if (creds !== undefined) {
+    if (username !== undefined || password !== undefined) throw new UsageError("--creds excludes --username and --password");
+    const colon = creds.indexOf(":");
+    if (colon <= 0) throw new UsageError("--creds must be USER:PASSWORD");
+    credentials = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
+  } else if (username !== undefined || password !== undefined) {
+    if (username === undefined || password === undefined) throw new UsageError("--username and --password go together");
+    credentials = { username, password };
+  }
+  if (credentials && values.has("anonymous")) throw new UsageError("--anonymous excludes credentials");
+  const registry: RegistryChoice = {
+    plainHttp: values.has("plain-http") || undefined,
+    credentials,
+    anonymous: values.has("anonymous") || undefined,
+    authfile: text("authfile"),
+  };
+  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers, registry };
 }

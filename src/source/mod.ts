@@ -11,6 +11,8 @@ import { readDirSource } from "./dir.ts";
 import { openDockerArchiveSource } from "./docker_archive.ts";
 import type { ImageSourceOptions } from "./image_source.ts";
 import { openOciArchiveSource } from "./oci_archive.ts";
+import { InvalidReferenceError, parseReference } from "../reference/mod.ts";
+import { openRegistrySource } from "./registry.ts";
 import { openOciLayoutSource } from "./oci_layout.ts";
 import type { SourceOptions } from "./options.ts";
 import { readTarSource } from "./tar.ts";
@@ -18,6 +20,7 @@ import { readTarSource } from "./tar.ts";
 export type { SourceOptions } from "./options.ts";
 export { readDirSource } from "./dir.ts";
 export { readTarSource } from "./tar.ts";
+export { openRegistrySource, type RegistrySourceOptions } from "./registry.ts";
 export type { ImageSourceOptions } from "./image_source.ts";
 export { type OciLayoutOptions, openOciLayoutSource, readOciLayout } from "./oci_layout.ts";
 export { openOciArchiveSource } from "./oci_archive.ts";
@@ -46,6 +49,7 @@ const READERS = {
 } as const satisfies Record<string, (location: string, options?: SourceOptions) => Promise<Tree>>;
 
 const IMAGE_OPENERS = {
+  docker: openRegistrySource,
   oci: openOciLayoutSource,
   "oci-archive": openOciArchiveSource,
   "docker-archive": openDockerArchiveSource,
@@ -83,6 +87,7 @@ export type SourceKind = keyof typeof READERS | ImageSourceKind;
  * ```
  */
 export const SOURCE_SYNTAX: Readonly<Record<SourceKind, string>> = {
+  docker: "[docker://]REF",
   dir: "dir:PATH",
   tar: "tar:FILE",
   oci: "oci:DIR[:TAG|@DIGEST]",
@@ -124,8 +129,21 @@ export function parseSource(source: string): SourceSpec {
   const colon = source.indexOf(":");
   const kind = colon < 0 ? "" : source.slice(0, colon);
   const supported = Object.values(SOURCE_SYNTAX).join(", ");
+  if (kind === "docker") {
+    if (!source.startsWith("docker://") || source.length === "docker://".length) {
+      throw new SourceError(`source ${JSON.stringify(source)} names no image; expected ${SOURCE_SYNTAX.docker}`);
+    }
+    return { kind: "docker", location: source.slice("docker://".length) };
+  }
   if (!Object.hasOwn(READERS, kind) && !Object.hasOwn(IMAGE_OPENERS, kind)) {
-    throw new SourceError(`unsupported source ${JSON.stringify(source)}; supported: ${supported}`);
+    // No known kind: a registry reference (`alpine`, `localhost:5000/x:1`).
+    try {
+      parseReference(source);
+      return { kind: "docker", location: source };
+    } catch (error) {
+      const why = error instanceof InvalidReferenceError ? ` (as an image reference: ${error.reason})` : "";
+      throw new SourceError(`unsupported source ${JSON.stringify(source)}${why}; supported: ${supported}`);
+    }
   }
   const location = source.slice(colon + 1);
   if (location === "") {

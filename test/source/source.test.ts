@@ -36,13 +36,18 @@ describe("parseSource", () => {
     expect(parseSource("dir:/srv/rootfs")).toEqual({ kind: "dir", location: "/srv/rootfs" });
   });
 
+  it("takes registry references, bare or as docker://", () => {
+    expect(parseSource("docker://alpine")).toEqual({ kind: "docker", location: "alpine" });
+    expect(parseSource("alpine")).toEqual({ kind: "docker", location: "alpine" });
+    expect(parseSource("localhost:5000/x/y:1.0")).toEqual({ kind: "docker", location: "localhost:5000/x/y:1.0" });
+  });
+
   it("lists the supported kinds for anything else", () => {
-    for (const bad of ["docker://alpine", "rootfs.tar", "", "oci-dir:layout", "Tar:x", "toString:x"]) {
+    for (const bad of ["docker://", "docker:alpine", "", "Tar:x", "toString:x", "UPPER/case"]) {
       expect(() => parseSource(bad)).toThrow(SourceError);
     }
-    expect(() => parseSource("docker://alpine")).toThrow(
-      'unsupported source "docker://alpine"; supported: dir:PATH, tar:FILE, oci:DIR[:TAG|@DIGEST], ' +
-        "oci-archive:FILE[:TAG|@DIGEST], docker-archive:FILE[:NAME[:TAG]|:@N]",
+    expect(() => parseSource("Tar:x")).toThrow(
+      /^unsupported source "Tar:x" \(as an image reference: [^)]+\); supported: \[docker:\/\/\]REF, dir:PATH, tar:FILE, oci:DIR\[:TAG\|@DIGEST\], oci-archive:FILE\[:TAG\|@DIGEST\], docker-archive:FILE\[:NAME\[:TAG\]\|:@N\]$/,
     );
     expect(() => parseSource("tar:")).toThrow('source "tar:" names no file; expected tar:FILE');
   });
