@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { main, type ProcessIo } from "../../src/cli.ts";
+import { runCli } from "../support/cli.ts";
 import { type FaultProxyHandle, startFaultProxy } from "../support/fault_proxy.ts";
 import { type RegistryHandle, startRegistry } from "../support/registry.ts";
 import { pushExampleBusybox } from "../support/registry_images.ts";
@@ -23,21 +23,10 @@ let clean: Uint8Array;
 /** The example's biggest blob (the busybox layer), where mid-body faults bite. */
 let bigBlob = "";
 
-async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = "";
-  const io: ProcessIo = {
-    env: () => undefined,
-    writeStdout: async () => {},
-    stdoutIsTerminal: false,
-    writeStderr: (text) => void (stderr += text),
-  };
-  return { status: await main(args, io), stderr };
-}
-
 async function pull(name: string): Promise<{ status: number; stderr: string; path: string }> {
   const path = join(work, `${name}.erofs`);
   const { username, password } = registry.credentials!;
-  const result = await cli([`${proxy.host}/library/busybox:latest`, path, "--plain-http", "--creds", `${username}:${password}`, "--quiet"]);
+  const result = await runCli([`${proxy.host}/library/busybox:latest`, path, "--plain-http", "--creds", `${username}:${password}`, "--quiet"]);
   return { ...result, path };
 }
 

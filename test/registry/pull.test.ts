@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type ProcessIo } from "../../src/cli.ts";
+import { runCli } from "../support/cli.ts";
 import { withMountedImage } from "../support/mount.ts";
 import { type RegistryHandle, startRegistry } from "../support/registry.ts";
 import { pushExampleBusybox, pushMultiPlatform } from "../support/registry_images.ts";
@@ -18,22 +18,10 @@ const ROOT = resolve(import.meta.dirname, "../..");
 let work = "";
 let reference: Uint8Array;
 
-/** Runs the CLI in-process, with an empty environment (no auth files of the machine's user). */
-async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = "";
-  const io: ProcessIo = {
-    env: () => undefined,
-    writeStdout: async () => {},
-    stdoutIsTerminal: false,
-    writeStderr: (text) => void (stderr += text),
-  };
-  return { status: await main(args, io), stderr };
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join("/var/tmp", "oci2erofs-pull-"));
   const path = join(work, "reference.erofs");
-  expect((await cli([`oci:${join(ROOT, "examples/busybox")}:latest`, path, "--quiet"])).status).toBe(0);
+  expect((await runCli([`oci:${join(ROOT, "examples/busybox")}:latest`, path, "--quiet"])).status).toBe(0);
   reference = new Uint8Array(await readFile(path));
 });
 afterAll(async () => {
@@ -42,7 +30,7 @@ afterAll(async () => {
 
 async function pull(name: string, args: string[]): Promise<{ status: number; stderr: string; image?: Uint8Array }> {
   const path = join(work, `${name}.erofs`);
-  const result = await cli([...args.slice(0, 1), path, ...args.slice(1), "--quiet"]);
+  const result = await runCli([...args.slice(0, 1), path, ...args.slice(1), "--quiet"]);
   const image = result.status === 0 ? new Uint8Array(await readFile(path)) : undefined;
   return { ...result, image };
 }
