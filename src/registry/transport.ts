@@ -17,6 +17,8 @@ import { RegistryError, registryErrorDetail } from "./errors.ts";
 export interface Authorizer {
   authorization(url: URL, repository: string, signal?: AbortSignal): Promise<string | undefined>;
   handleChallenge(request: Request, response: Response, repository: string): Promise<boolean>;
+  /** Whether the user has credentials for this registry (for the wording of a 401). */
+  hasCredentials?(): Promise<boolean>;
 }
 
 /** How a {@link RegistryTransport} talks to one registry. */
@@ -159,7 +161,8 @@ export class RegistryTransport {
 
   async #fail(response: Response, options: { repository: string | undefined; digest?: string }): Promise<never> {
     const detail = await registryErrorDetail(response);
-    const sentCredentials = sentRequests.get(response)?.headers.has("authorization") ?? false;
+    const sentCredentials = (await this.#options.authorizer?.hasCredentials?.()) ??
+      sentRequests.get(response)?.headers.has("authorization") ?? false;
     const what = response.status === 401
       ? sentCredentials ? "credentials refused" : "authentication required (no credentials given: --creds, --authfile or a docker login)"
       : response.status === 403

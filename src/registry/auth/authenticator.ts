@@ -204,6 +204,15 @@ export class Authenticator {
     return { realm: scheme.realm, service: scheme.service, scopes, credentials };
   }
 
+  /**
+   * Whether any credentials apply to this registry (explicit, from auth
+   * files or helpers) — so a refusal can be reported as "credentials
+   * refused" or as "anonymous access refused".
+   */
+  async hasCredentials(): Promise<boolean> {
+    return (await this.#resolveCredentials()) !== undefined;
+  }
+
   #resolveCredentials(): Promise<Credentials | undefined> {
     const input = this.#credentialsInput;
     this.#credentials ??= typeof input === "function" ? input() : Promise.resolve(input);
