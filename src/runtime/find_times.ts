@@ -7,6 +7,7 @@
  * @module
  */
 import type { Timestamp } from "../tree/mod.ts";
+import { RecordSplitter } from "./record_splitter.ts";
 import { streamCommand } from "./subprocess.ts";
 
 const utf8 = new TextDecoder("utf-8");
@@ -43,7 +44,7 @@ export function lstatRoundsTimes(): boolean {
 export class FindTimesParser {
   #sink: (path: string, mtime: Timestamp) => void;
   #fields: string[] = [];
-  #carry: Uint8Array = new Uint8Array(0);
+  #records = new RecordSplitter(0, (field) => this.#field(utf8.decode(field)));
 
   constructor(sink: (path: string, mtime: Timestamp) => void) {
     this.#sink = sink;
@@ -51,23 +52,12 @@ export class FindTimesParser {
 
   /** Feeds more output. */
   push(chunk: Uint8Array): void {
-    let bytes = chunk;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + chunk.length);
-      bytes.set(this.#carry);
-      bytes.set(chunk, this.#carry.length);
-    }
-    let start = 0;
-    for (let end = bytes.indexOf(0); end >= 0; end = bytes.indexOf(0, start)) {
-      this.#field(utf8.decode(bytes.subarray(start, end)));
-      start = end + 1;
-    }
-    this.#carry = bytes.slice(start);
+    this.#records.push(chunk);
   }
 
   /** Checks nothing was left half-parsed. */
   end(): void {
-    if (this.#carry.length > 0 || this.#fields.length > 0) throw new Error("find: output ends mid-record");
+    if (this.#records.rest.length > 0 || this.#fields.length > 0) throw new Error("find: output ends mid-record");
   }
 
   #field(field: string): void {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { RecordSplitter } from "./record_splitter.ts";
 import { streamCommand } from "./subprocess.ts";
 
 /**
@@ -81,7 +82,7 @@ function decodeValue(text: Uint8Array, line: string): Uint8Array {
  */
 export class GetfattrParser {
   #sink: XattrSink;
-  #carry: Uint8Array = new Uint8Array(0);
+  #lines = new RecordSplitter(NEWLINE, (line) => this.#line(line));
   #path: string | undefined;
   #xattrs = new Map<string, Uint8Array>();
 
@@ -91,24 +92,13 @@ export class GetfattrParser {
 
   /** Feeds more output. */
   push(chunk: Uint8Array): void {
-    let bytes = chunk;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + chunk.length);
-      bytes.set(this.#carry);
-      bytes.set(chunk, this.#carry.length);
-    }
-    let start = 0;
-    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-      this.#line(bytes.subarray(start, end));
-      start = end + 1;
-    }
-    this.#carry = bytes.slice(start);
+    this.#lines.push(chunk);
   }
 
   /** Flushes the last record. */
   end(): void {
-    if (this.#carry.length > 0) this.#line(this.#carry);
-    this.#carry = new Uint8Array(0);
+    const last = this.#lines.end();
+    if (last.length > 0) this.#line(last);
     this.#flush();
   }
 

@@ -28,43 +28,10 @@
  * @module
  */
 import { DecompressError } from "../layers/decompress/errors.ts";
+import { CHUNK_SIZE, drained, type NodeZlib, nodeZlibLoader, OUTPUT_QUEUE } from "./node_zlib.ts";
 
-type Zlib = typeof import("node:zlib");
-
-let zlib: Promise<Zlib | undefined> | undefined;
-
-/**
- * `node:zlib` if this runtime has a working one, looked up once. Bundlers
- * may replace the module with a stub whose properties throw on access (Vite
- * does), hence the trial inside the `try`.
- */
-function loadZlib(): Promise<Zlib | undefined> {
-  zlib ??= import("node:zlib").then(
-    (module) => {
-      try {
-        module.createGunzip().close();
-        return module;
-      } catch {
-        return undefined;
-      }
-    },
-    () => undefined,
-  );
-  return zlib;
-}
-
-/** Output chunk size: zlib's 16 KiB default costs ~10% more per-chunk work. */
-const CHUNK_SIZE = 64 * 1024;
-
-/**
- * Decoded bytes queued before zlib is paused. Pausing at every chunk (the
- * default queue holds one) stalled zlib between chunks and doubled Node
- * 24's decoding time; 1 MiB lets it run ahead while memory stays bounded.
- */
-const OUTPUT_QUEUE: QueuingStrategy<Uint8Array> = {
-  highWaterMark: 1 << 20,
-  size: (chunk) => chunk.byteLength,
-};
+/** `node:zlib` if this runtime has a working one, looked up once. */
+const loadZlib = nodeZlibLoader((module) => module.createGunzip().close());
 
 /**
  * A gzip decoder: compressed stream in, decompressed stream out.
@@ -96,7 +63,10 @@ export async function loadNodeGunzip(): Promise<Gunzip | undefined> {
 }
 
 /** Runs `input` through a zlib `Gunzip`, pausing it while nobody reads. */
-function nodeGunzip(module: Zlib, input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+function nodeGunzip(
+  module: NodeZlib,
+  input: ReadableStream<Uint8Array>,
+): ReadableStream<Uint8Array> {
   const reader = input.getReader();
   const gunzip = module.createGunzip({ chunkSize: CHUNK_SIZE });
   /** Input bytes handed to zlib. */
@@ -144,15 +114,7 @@ function nodeGunzip(module: Zlib, input: ReadableStream<Uint8Array>): ReadableSt
             return;
           }
           written += next.value.length;
-          if (!gunzip.write(next.value)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                gunzip.off("drain", done).off("close", done);
-                resolve();
-              };
-              gunzip.on("drain", done).on("close", done);
-            });
-          }
+          if (!gunzip.write(next.value)) await drained(gunzip);
         }
       })().catch(fail);
     },

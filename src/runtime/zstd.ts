@@ -17,9 +17,9 @@
  */
 import { DecompressError } from "../layers/decompress/errors.ts";
 import { ZstdFrameSplitter } from "../layers/decompress/zstd_frames.ts";
+import { CHUNK_SIZE, drained, type NodeZlib, nodeZlibLoader, OUTPUT_QUEUE } from "./node_zlib.ts";
 
-type Zlib = typeof import("node:zlib");
-type NativeDecompress = ReturnType<Zlib["createGunzip"]>;
+type NativeDecompress = ReturnType<NodeZlib["createGunzip"]>;
 
 /**
  * A zstd decoder: compressed stream in, decompressed stream out.
@@ -35,42 +35,13 @@ export type ZstdDecompress = (
   options?: { maxWindowSize?: number },
 ) => ReadableStream<Uint8Array>;
 
-let zlib: Promise<Zlib | undefined> | undefined;
-
-/**
- * `node:zlib` if it has zstd, looked up once. Bundler stubs throw on
- * property access, hence the trial inside the `try`.
- */
-function loadZlib(): Promise<Zlib | undefined> {
-  zlib ??= import("node:zlib").then(
-    (module) => {
-      try {
-        const create = (module as { createZstdDecompress?: () => NativeDecompress })
-          .createZstdDecompress;
-        if (typeof create !== "function") return undefined;
-        create().close();
-        return module;
-      } catch {
-        return undefined;
-      }
-    },
-    () => undefined,
-  );
-  return zlib;
-}
-
-/** Output chunk size, as for gzip. */
-const CHUNK_SIZE = 64 * 1024;
-
-/**
- * Decoded bytes queued before zlib is paused. Pausing at every chunk (the
- * default queue holds one) stalled zlib between chunks and doubled Node
- * 24's decoding time; 1 MiB lets it run ahead while memory stays bounded.
- */
-const OUTPUT_QUEUE: QueuingStrategy<Uint8Array> = {
-  highWaterMark: 1 << 20,
-  size: (chunk) => chunk.byteLength,
-};
+/** `node:zlib` if it has zstd, looked up once. */
+const loadZlib = nodeZlibLoader((module) => {
+  const create = (module as { createZstdDecompress?: () => NativeDecompress })
+    .createZstdDecompress;
+  if (typeof create !== "function") return false;
+  create().close();
+});
 
 /**
  * The native zstd decoder, or `undefined` when `node:zlib` has none.
@@ -90,7 +61,7 @@ export async function loadNodeZstd(): Promise<ZstdDecompress | undefined> {
 }
 
 function nodeZstd(
-  module: Zlib,
+  module: NodeZlib,
   input: ReadableStream<Uint8Array>,
   maxWindowSize = 128 * 1024 * 1024,
 ): ReadableStream<Uint8Array> {
@@ -148,13 +119,7 @@ function nodeZstd(
           native.end();
         });
       const write = (native: NativeDecompress, bytes: Uint8Array) =>
-        native.write(bytes) ? undefined : new Promise<void>((resolve) => {
-          const done = () => {
-            native.off("drain", done).off("close", done);
-            resolve();
-          };
-          native.on("drain", done).on("close", done);
-        });
+        native.write(bytes) ? undefined : drained(native);
       let position = 0;
       let frameStart = 0;
       (async () => {

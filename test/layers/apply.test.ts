@@ -3,26 +3,9 @@ import { describe, expect, it } from "vitest";
 import { applyTarEntry, LayerError, normalizeEntryPath } from "../../src/layers/mod.ts";
 import type { TarEntry } from "../../src/layers/tar/mod.ts";
 import { bytesContent, Tree, TreeError } from "../../src/tree/mod.ts";
+import { tarEntry } from "./entries.ts";
 
-function entry(fields: Partial<TarEntry> & Pick<TarEntry, "path">): TarEntry {
-  return {
-    type: "file",
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: "",
-    gname: "",
-    size: 0,
-    mtime: { sec: 0, nsec: 0 },
-    linkname: "",
-    devmajor: 0,
-    devminor: 0,
-    xattrs: new Map(),
-    headerOffset: 0,
-    dataOffset: 512,
-    ...fields,
-  };
-}
+const entry = tarEntry;
 
 const file = (path: string, text = "", fields: Partial<TarEntry> = {}) => {
   const bytes = new TextEncoder().encode(text);

@@ -10,28 +10,14 @@ import {
   type TarEntry,
 } from "../../src/layers/mod.ts";
 import { bytesContent, type Inode, type Tree } from "../../src/tree/mod.ts";
+import { tarEntry } from "./entries.ts";
 
 type Spec = Partial<TarEntry> & { path: string; text?: string };
 
+/** A `Spec` as an entry; `text` is the content, not a field. */
 function entry(fields: Spec): TarEntry {
   const { text: _text, ...rest } = fields;
-  return {
-    type: "file",
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    uname: "",
-    gname: "",
-    size: 0,
-    mtime: { sec: 1, nsec: 0 },
-    linkname: "",
-    devmajor: 0,
-    devminor: 0,
-    xattrs: new Map(),
-    headerOffset: 0,
-    dataOffset: 512,
-    ...rest,
-  };
+  return tarEntry({ mtime: { sec: 1, nsec: 0 }, ...rest });
 }
 
 const file = (path: string, text = "", extra: Partial<TarEntry> = {}): Spec => ({ path, text, ...extra });

@@ -1,9 +1,8 @@
 // oci-archive:FILE[:TAG|@DIGEST] — tars of layouts made by GNU tar and by
 // skopeo, read in place (also from a Blob, as a browser would), and broken.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ImageError } from "../../src/image/mod.ts";
 import { blobRandomAccess } from "../../src/layers/tar/mod.ts";
 import {
@@ -15,29 +14,15 @@ import {
   readOciLayout,
 } from "../../src/source/mod.ts";
 import { run } from "../support/system.ts";
-import {
-  blobPath,
-  ensureImageTools,
-  readStream,
-  sha256,
-  skopeo,
-  writeMultiPlatformLayout,
-  writeUmociLayout,
-} from "../image/fixtures.ts";
+import { blobPath, readStream, sha256, skopeo } from "../image/fixtures.ts";
+import { useSourceLayouts } from "./layouts.ts";
 
+const layouts = useSourceLayouts("oci2erofs-oci-archive-");
+// Plain names for the shared layouts, once built.
 let work: string;
 let umoci: string;
 let multi: string;
-
-beforeAll(async () => {
-  await ensureImageTools();
-  work = mkdtempSync(join(tmpdir(), "oci2erofs-oci-archive-"));
-  umoci = join(work, "umoci");
-  await writeUmociLayout(umoci, join(work, "scratch"));
-  multi = join(work, "multi");
-  writeMultiPlatformLayout(multi);
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeAll(() => ({ work, umoci, multi } = layouts));
 
 describe("oci-archive:", () => {
   it("reads a tar of a layout (GNU tar, ./ names) like the layout itself", async () => {

@@ -1,15 +1,13 @@
 // oci:DIR[:TAG|@DIGEST] — layouts written by umoci and skopeo, a hand-written
 // multi-platform layout (platform choice cross-checked with skopeo), and
 // every way a layout can be broken.
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type Image, ImageError, MediaType } from "../../src/image/mod.ts";
 import { openImageSource, openOciLayoutSource, parseSource } from "../../src/source/mod.ts";
 import {
   blobPath,
-  ensureImageTools,
   flipByte,
   indexEntry,
   initLayout,
@@ -21,24 +19,16 @@ import {
   writeImage,
   writeIndex,
   writeJsonBlob,
-  writeMultiPlatformLayout,
-  writeUmociLayout,
 } from "../image/fixtures.ts";
+import { type SourceLayouts, useSourceLayouts } from "./layouts.ts";
 
+const layouts = useSourceLayouts("oci2erofs-oci-");
+// Plain names for the shared layouts, once built.
 let work: string;
 let umoci: string;
 let multi: string;
-let multiImages: ReturnType<typeof writeMultiPlatformLayout>;
-
-beforeAll(async () => {
-  await ensureImageTools();
-  work = mkdtempSync(join(tmpdir(), "oci2erofs-oci-"));
-  umoci = join(work, "umoci");
-  await writeUmociLayout(umoci, join(work, "scratch"));
-  multi = join(work, "multi");
-  multiImages = writeMultiPlatformLayout(multi);
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+let multiImages: SourceLayouts["multiImages"];
+beforeAll(() => ({ work, umoci, multi, multiImages } = layouts));
 
 /** A fresh copy of a layout to break. */
 let copies = 0;

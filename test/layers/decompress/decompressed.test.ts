@@ -10,50 +10,11 @@ import {
   DecompressError,
   detectCompression,
 } from "../../../src/layers/decompress/mod.ts";
-import { mulberry32 } from "../../support/random.ts";
-import { ensureCommands, run } from "../../support/system.ts";
+import { ensureCommands } from "../../support/system.ts";
+import { collect, expectBytes, streamOf, tool, wordsText } from "./fixtures.ts";
 
-function streamOf(
-  bytes: Uint8Array,
-  sizes: number[] = [bytes.length || 1],
-): ReadableStream<Uint8Array> {
-  let at = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      const n = Math.max(1, sizes[i++ % sizes.length]!);
-      controller.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-  }, { highWaterMark: 0 });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    chunks.push(next.value);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-function expectBytes(actual: Uint8Array, expected: Uint8Array, what = "output"): void {
-  if (Buffer.compare(actual, expected) === 0) return;
-  expect.fail(`${what}: ${actual.length} bytes, expected ${expected.length}, contents differ`);
-}
-
-async function tool(cmd: string, args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array((await run(cmd, args, { input, check: true })).stdoutBytes);
-}
-
-function text(length: number, seed: number): Uint8Array {
-  const words = ["etc/", "passwd", "\n", "0000644", "ustar", "  ", "bin/sh"];
-  const next = mulberry32(seed);
-  let s = "";
-  while (s.length < length) s += words[(next() * words.length) | 0];
-  return new TextEncoder().encode(s.slice(0, length));
-}
+const text = (length: number, seed: number) =>
+  wordsText(["etc/", "passwd", "\n", "0000644", "ustar", "  ", "bin/sh"], length, seed);
 
 beforeAll(async () => {
   await ensureCommands({ gzip: "gzip", zstd: "zstd" });

@@ -9,25 +9,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { mulberry32 } from "../../support/random.ts";
-import { ensureCommands, run } from "../../support/system.ts";
+import { ensureCommands } from "../../support/system.ts";
+import { concat, tool, wordsText } from "./fixtures.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const deno = join(root, "node_modules/.bin/deno");
 
-async function tool(cmd: string, args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array((await run(cmd, args, { input, check: true })).stdoutBytes);
-}
-
-function text(length: number, seed: number): Uint8Array {
-  const words = ["usr/", "lib/", "\n", "0000644", "ustar", "  ", "libc.so.6", "deno"];
-  const next = mulberry32(seed);
-  let s = "";
-  while (s.length < length) s += words[(next() * words.length) | 0];
-  return new TextEncoder().encode(s.slice(0, length));
-}
-
-const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+const text = (length: number, seed: number) =>
+  wordsText(["usr/", "lib/", "\n", "0000644", "ustar", "  ", "libc.so.6", "deno"], length, seed);
 
 // Runs in Deno: decodes every fixture with every backend, in whole and in
 // 1-byte-ish chunks, and prints a SHA-256 or the error's class per run.

@@ -4,11 +4,19 @@
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { crc32 } from "../../../src/layers/decompress/crc32.ts";
-import { DecompressError } from "../../../src/layers/decompress/errors.ts";
 import { gunzip, type GunzipBackend, gunzipBackends } from "../../../src/layers/decompress/gzip.ts";
 import { decompressionStreamTraits } from "../../../src/layers/decompress/gzip_decompression_stream.ts";
-import { mulberry32 } from "../../support/random.ts";
-import { ensureCommands, run } from "../../support/system.ts";
+import { ensureCommands } from "../../support/system.ts";
+import {
+  collect,
+  concat,
+  expectBytes,
+  expectDecompressErrorOf,
+  random,
+  streamOf,
+  tool,
+  wordsText,
+} from "./fixtures.ts";
 
 const ALL: GunzipBackend[] = ["node-zlib", "decompression-stream", "fflate"];
 // Node's DecompressionStream can be helped through members only where it
@@ -17,91 +25,12 @@ const ALL: GunzipBackend[] = ["node-zlib", "decompression-stream", "fflate"];
 const MEMBERS = (await decompressionStreamTraits()).concatenates;
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** A stream of `bytes` in chunks of the given sizes (cycled), or one chunk. */
-function streamOf(
-  bytes: Uint8Array,
-  sizes: number[] = [bytes.length || 1],
-): ReadableStream<Uint8Array> {
-  let at = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      const n = Math.max(1, sizes[i++ % sizes.length]!);
-      // A copy, as a real source would hand out.
-      controller.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-  }, { highWaterMark: 0 });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
-
-/**
- * Asserts equal bytes. `toEqual` on megabytes of typed arrays takes seconds
- * in vitest; this compares natively and reports the first difference.
- */
-function expectBytes(actual: Uint8Array, expected: Uint8Array, what = "output"): void {
-  if (Buffer.compare(actual, expected) === 0) return;
-  let i = 0;
-  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
-  expect.fail(
-    `${what}: ${actual.length} bytes, expected ${expected.length}; first difference at ${i}`,
-  );
-}
-
-async function tool(cmd: string, args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  const result = await run(cmd, args, { input, check: true });
-  return new Uint8Array(result.stdoutBytes);
-}
-
-function random(length: number, seed: number): Uint8Array {
-  const next = mulberry32(seed);
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (next() * 256) | 0;
-  return bytes;
-}
-
 /** Compressible but varied: words from a small vocabulary. */
-function text(length: number, seed: number): Uint8Array {
-  const words = ["layer", "tar", "gzip", "usr/bin/", "\n", "0000644", "root", "  "];
-  const next = mulberry32(seed);
-  let s = "";
-  while (s.length < length) s += words[(next() * words.length) | 0];
-  return new TextEncoder().encode(s.slice(0, length));
-}
+const text = (length: number, seed: number) =>
+  wordsText(["layer", "tar", "gzip", "usr/bin/", "\n", "0000644", "root", "  "], length, seed);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-async function expectDecompressError(promise: Promise<unknown>): Promise<DecompressError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(DecompressError);
-  expect((error as DecompressError).format).toBe("gzip");
-  return error as DecompressError;
-}
+const expectDecompressError = (promise: Promise<unknown>) =>
+  expectDecompressErrorOf("gzip", promise);
 
 let tar: Uint8Array;
 beforeAll(async () => {

@@ -11,85 +11,27 @@ import {
   zstdDecompress,
 } from "../../../src/layers/decompress/zstd.ts";
 import { type FrameEvent, ZstdFrameSplitter } from "../../../src/layers/decompress/zstd_frames.ts";
-import { mulberry32 } from "../../support/random.ts";
-import { ensureCommands, run } from "../../support/system.ts";
+import { ensureCommands } from "../../support/system.ts";
+import {
+  collect,
+  concat,
+  expectBytes,
+  expectDecompressErrorOf,
+  join,
+  random,
+  streamOf,
+  tool,
+  wordsText,
+} from "./fixtures.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 // Node 20 has no native zstd; Node ≥ 22.15 and Deno do (see deno.test.ts).
 const BACKENDS: ZstdBackend[] = await zstdBackends();
 
-function streamOf(
-  bytes: Uint8Array,
-  sizes: number[] = [bytes.length || 1],
-): ReadableStream<Uint8Array> {
-  let at = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      const n = Math.max(1, sizes[i++ % sizes.length]!);
-      controller.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-  }, { highWaterMark: 0 });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  return join(chunks);
-}
-
-/** Asserts equal bytes without vitest's slow deep comparison of typed arrays. */
-function expectBytes(actual: Uint8Array, expected: Uint8Array, what = "output"): void {
-  if (Buffer.compare(actual, expected) === 0) return;
-  let i = 0;
-  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
-  expect.fail(
-    `${what}: ${actual.length} bytes, expected ${expected.length}; first difference at ${i}`,
-  );
-}
-
-async function tool(cmd: string, args: string[], input?: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array((await run(cmd, args, { input, check: true })).stdoutBytes);
-}
-
 const zstd = (args: string[], input: Uint8Array) => tool("zstd", ["-q", "-c", ...args], input);
 
-function random(length: number, seed: number): Uint8Array {
-  const next = mulberry32(seed);
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (next() * 256) | 0;
-  return bytes;
-}
-
-function text(length: number, seed: number): Uint8Array {
-  const words = ["layer", "tar", "zstd", "usr/lib/", "\n", "0000755", "root", "  ", "x"];
-  const next = mulberry32(seed);
-  let s = "";
-  while (s.length < length) s += words[(next() * words.length) | 0];
-  return new TextEncoder().encode(s.slice(0, length));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  return join(parts);
-}
-
-/** `concat` for arrays too long to spread into arguments. */
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const text = (length: number, seed: number) =>
+  wordsText(["layer", "tar", "zstd", "usr/lib/", "\n", "0000755", "root", "  ", "x"], length, seed);
 
 /** A skippable frame (magic nibble `n`) with `content`. */
 function skippable(content: Uint8Array, n = 0): Uint8Array {
@@ -100,12 +42,8 @@ function skippable(content: Uint8Array, n = 0): Uint8Array {
   return concat(header, content);
 }
 
-async function expectDecompressError(promise: Promise<unknown>): Promise<DecompressError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(DecompressError);
-  expect((error as DecompressError).format).toBe("zstd");
-  return error as DecompressError;
-}
+const expectDecompressError = (promise: Promise<unknown>) =>
+  expectDecompressErrorOf("zstd", promise);
 
 let tar: Uint8Array;
 beforeAll(async () => {
