@@ -15,6 +15,7 @@ import { writeImageFile } from "./sink/file.ts";
 import { imageTree } from "./layers/mod.ts";
 import { isImageSource, openImageSource, readSource } from "./source/mod.ts";
 import type { Tree } from "./tree/mod.ts";
+import type { Image } from "./image/types.ts";
 import { clampTimes } from "./cli/clamp_time.ts";
 import { type BuildCommand, HELP, parseCommand } from "./cli/command.ts";
 import { UsageError } from "./cli/parse_args.ts";
@@ -82,11 +83,27 @@ export async function main(args: string[], io: ProcessIo = processIo()): Promise
 
 async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
   const { signal } = io;
+  const started = performance.now();
+  const seconds: Record<string, number> = {};
+  let mark = started;
+  const stage = (name: string) => {
+    const now = performance.now();
+    seconds[name] = Math.round(now - mark) / 1000;
+    mark = now;
+  };
   const onWarning = (message: string) => io.writeStderr(`oci2erofs: warning: ${message}\n`);
   const { layers } = command;
+  let registry = command.registry;
+  if (command.passwordStdin) {
+    if (!io.readStdin) throw new UsageError("--password-stdin: no standard input here");
+    const password = (await io.readStdin()).replace(/\r?\n$/, "");
+    registry = { ...registry, credentials: { username: registry.credentials!.username, password } };
+  }
   let tree: Tree;
+  let image: Image | undefined;
   if (isImageSource(command.source)) {
-    const image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform, ...command.registry });
+    image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform, ...registry });
+    stage("resolve");
     tree = await imageTree(image, { signal, keepWhiteouts: layers.keepWhiteouts, layer: layers.layer, blob: layers.blob });
   } else {
     if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {
@@ -94,14 +111,40 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
     }
     tree = await readSource(command.source, { signal, onWarning, keepWhiteouts: layers.keepWhiteouts });
   }
+  stage("tree");
   if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
   signal?.throwIfAborted();
-  const image = await buildErofs(tree, command.erofs);
-  if (command.output === "-") await io.writeStdout(coalesce(checkedChunks(image)));
-  else await writeImageFile(image, command.output, { signal });
+  const erofs = await buildErofs(tree, command.erofs);
+  stage("plan");
+  if (command.output === "-") await io.writeStdout(coalesce(checkedChunks(erofs)));
+  else await writeImageFile(erofs, command.output, { signal });
+  stage("write");
+  seconds.total = Math.round(performance.now() - started) / 1000;
   if (!command.quiet) {
     const where = command.output === "-" ? "standard output" : command.output;
-    io.writeStderr(`oci2erofs: wrote ${image.size} bytes to ${where}\n`);
+    io.writeStderr(`oci2erofs: wrote ${erofs.size} bytes to ${where}\n`);
+  }
+  if (command.json) {
+    const summary = {
+      source: `${command.source.kind}:${command.source.location}`,
+      image: image && {
+        reference: image.reference,
+        digest: image.digest,
+        platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join("/"),
+        layers: image.layers.map((layer) => ({
+          digest: layer.descriptor.digest,
+          size: layer.descriptor.size,
+          mediaType: layer.descriptor.mediaType,
+          diffId: layer.diffId,
+        })),
+      },
+      output: command.output,
+      bytes: erofs.size,
+      blockSize: erofs.blockSize,
+      inodes: erofs.inodes,
+      seconds,
+    };
+    await io.writeStdout(text(`${JSON.stringify(summary, null, 2)}\n`));
   }
 }
 

@@ -35,6 +35,10 @@ export interface BuildCommand {
   readonly layers: LayerChoice;
   /** How to reach a registry (registry sources only). */
   readonly registry: RegistryChoice;
+  /** Read the registry password from standard input (`--password-stdin`). */
+  readonly passwordStdin: boolean;
+  /** Print a JSON summary on standard output (`--json`). */
+  readonly json: boolean;
 }
 
 /** Registry options: transport and credentials. */
@@ -82,6 +86,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "creds", value: true },
   { name: "authfile", value: true },
   { name: "anonymous" },
+  { name: "password-stdin" },
+  { name: "json" },
   { name: "keep-whiteouts" },
   { name: "layer", value: true },
   { name: "blob", value: true },
@@ -135,6 +141,7 @@ Options (named as in mkfs.erofs):
   --username=USER, --password=PASS, --creds=USER:PASS
                     registry credentials (else from --authfile, the Docker or
                     Podman auth files and credential helpers)
+  --password-stdin  read the password for --username from standard input
   --authfile=FILE   the only auth file to read
   --anonymous       ignore every configured credential
   --platform=OS/ARCH[/VARIANT]
@@ -144,6 +151,8 @@ Options (named as in mkfs.erofs):
   --layer=N         build only layer N (0 = bottom, -1 = top); implies
                     --keep-whiteouts
   --blob=DIGEST     build only the layer with this blob digest or diff_id
+  --json            print a JSON summary (image digest, platform, layers, inodes,
+                    size, seconds per stage) on standard output
   --quiet           no summary on standard error (warnings and errors still)
   -h, --help        show this help
   -V, --version     show the version
@@ -269,16 +278,25 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
     const colon = creds.indexOf(":");
     if (colon <= 0) throw new UsageError("--creds must be USER:PASSWORD");
     credentials = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
-  } else if (username !== undefined || password !== undefined) {
+  } else if ((username !== undefined || password !== undefined) && !values.has("password-stdin")) {
     if (username === undefined || password === undefined) throw new UsageError("--username and --password go together");
     credentials = { username, password };
   }
+  const passwordStdin = values.has("password-stdin");
+  if (passwordStdin) {
+    if (username === undefined || password !== undefined || creds !== undefined) {
+      throw new UsageError("--password-stdin needs --username and excludes --password and --creds");
+    }
+    credentials = { username, password: "" }; // filled from standard input before use
+  }
   if (credentials && values.has("anonymous")) throw new UsageError("--anonymous excludes credentials");
+  const json = values.has("json");
+  if (json && output === "-") throw new UsageError("--json prints on standard output, which OUTPUT - already uses");
   const registry: RegistryChoice = {
     plainHttp: values.has("plain-http") || undefined,
     credentials,
     anonymous: values.has("anonymous") || undefined,
     authfile: text("authfile"),
   };
-  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers, registry };
+  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers, registry, passwordStdin, json };
 }

@@ -37,6 +37,8 @@ export interface ProcessIo {
   writeStderr(text: string): void;
   /** Aborted when the user interrupts (SIGINT, SIGTERM). */
   readonly signal?: AbortSignal;
+  /** Reads all of standard input as text (`--password-stdin`); absent where there is none. */
+  readStdin?(): Promise<string>;
 }
 
 /**
@@ -110,6 +112,11 @@ export function processIo(signal?: AbortSignal): ProcessIo {
     stdoutIsTerminal: process.stdout.isTTY === true,
     writeStderr: (text) => void process.stderr.write(text),
     signal,
+    async readStdin() {
+      const parts: Uint8Array[] = [];
+      for await (const chunk of process.stdin) parts.push(chunk as Uint8Array);
+      return Buffer.concat(parts).toString("utf8");
+    },
   };
 }
 

@@ -39,10 +39,11 @@ for (const auth of ["none", "htpasswd", "token"] as const) {
   describe(`registry with auth: ${auth}`, () => {
     let registry: RegistryHandle;
     let creds: string[] = [];
+    let pushedDigest = "";
     beforeAll(async () => {
       registry = await startRegistry({ auth });
       creds = registry.credentials ? ["--creds", `${registry.credentials.username}:${registry.credentials.password}`] : [];
-      await pushExampleBusybox(registry, "library/busybox", { format: "oci" });
+      pushedDigest = (await pushExampleBusybox(registry, "library/busybox", { format: "oci" })).digest;
       await pushExampleBusybox(registry, "library/busybox-v2s2", { format: "v2s2" });
     });
     afterAll(async () => {
@@ -60,10 +61,29 @@ for (const auth of ["none", "htpasswd", "token"] as const) {
       expect(value).toMatch(/layered/);
     });
 
+    it("--json summarises the pull; --password-stdin reads the password", async () => {
+      const path = join(work, `json-${auth}.erofs`);
+      const args = [`${registry.host}/library/busybox:latest`, path, "--plain-http", "--json", "--quiet"];
+      const { username, password } = registry.credentials ?? { username: "", password: "" };
+      const result = registry.credentials
+        ? await runCli([...args, "--username", username, "--password-stdin"], { stdin: `${password}\n` })
+        : await runCli(args);
+      expect(result.stderr).toBe("");
+      const summary = JSON.parse(result.stdout);
+      expect(summary.image.platform).toBe("linux/amd64");
+      expect(summary.image.layers).toHaveLength(2);
+      expect(summary.image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(summary.bytes).toBe(reference.length);
+      expect(Object.keys(summary.seconds)).toEqual(["resolve", "tree", "plan", "write", "total"]);
+    });
+
     it("pulls the Docker v2s2 image and by digest (docker://name@sha256:…)", async () => {
       const byTag = await pull(`v2s2-${auth}`, [`docker://${registry.host}/library/busybox-v2s2:latest`, "--plain-http", ...creds]);
       expect(byTag.status).toBe(0);
       expect(Buffer.from(byTag.image!).equals(reference)).toBe(true);
+      const byDigest = await pull(`digest-${auth}`, [`docker://${registry.host}/library/busybox:ignored@${pushedDigest}`, "--plain-http", ...creds]);
+      expect(byDigest.stderr).toBe("");
+      expect(Buffer.from(byDigest.image!).equals(reference)).toBe(true);
     });
 
     if (auth !== "none") {

@@ -11,10 +11,19 @@ import { main, type ProcessIo } from "../../src/cli.ts";
 export interface CliResult {
   status: number;
   stderr: string;
+  /** Standard output as text. */
+  stdout: string;
+}
+
+/** What the command sees of its process. */
+export interface CliOptions {
+  env?: Record<string, string>;
+  /** Standard input, for `--password-stdin`. */
+  stdin?: string;
 }
 
 /**
- * Runs `oci2erofs ARGS…`; standard output is discarded.
+ * Runs `oci2erofs ARGS…`, capturing standard output and error.
  *
  * @example
  * ```ts
@@ -22,13 +31,18 @@ export interface CliResult {
  * const { status, stderr } = await runCli(["--version"]);
  * ```
  */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   let stderr = "";
+  const stdout: Uint8Array[] = [];
   const io: ProcessIo = {
-    env: (name) => env[name],
-    writeStdout: async () => {},
+    env: (name) => options.env?.[name],
+    async writeStdout(chunks) {
+      for await (const chunk of chunks) stdout.push(chunk.slice());
+    },
     stdoutIsTerminal: false,
     writeStderr: (text) => void (stderr += text),
+    readStdin: options.stdin === undefined ? undefined : () => Promise.resolve(options.stdin!),
   };
-  return { status: await main(args, io), stderr };
+  const status = await main(args, io);
+  return { status, stderr, stdout: new TextDecoder().decode(Buffer.concat(stdout)) };
 }
