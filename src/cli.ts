@@ -17,6 +17,7 @@ import { isImageSource, openImageSource, readSource } from "./source/mod.ts";
 import type { Tree } from "./tree/mod.ts";
 import type { Image } from "./image/types.ts";
 import { clampTimes } from "./cli/clamp_time.ts";
+import { counted, ProgressLine } from "./cli/progress.ts";
 import { type BuildCommand, HELP, parseCommand } from "./cli/command.ts";
 import { UsageError } from "./cli/parse_args.ts";
 import { VERSION } from "./version.ts";
@@ -82,7 +83,6 @@ export async function main(args: string[], io: ProcessIo = processIo()): Promise
 }
 
 async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
-  const { signal } = io;
   const started = performance.now();
   const seconds: Record<string, number> = {};
   let mark = started;
@@ -91,20 +91,44 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
     seconds[name] = Math.round(now - mark) / 1000;
     mark = now;
   };
-  const onWarning = (message: string) => io.writeStderr(`oci2erofs: warning: ${message}\n`);
-  const { layers } = command;
   let registry = command.registry;
   if (command.passwordStdin) {
     if (!io.readStdin) throw new UsageError("--password-stdin: no standard input here");
     const password = (await io.readStdin()).replace(/\r?\n$/, "");
     registry = { ...registry, credentials: { username: registry.credentials!.username, password } };
   }
+  const progress = io.stderrIsTerminal && !command.quiet ? new ProgressLine((t) => io.writeStderr(t)) : undefined;
+  try {
+    await convert(command, io, registry, progress, stage, seconds, started);
+  } finally {
+    progress?.finish();
+  }
+}
+
+async function convert(
+  command: BuildCommand,
+  io: ProcessIo,
+  registry: BuildCommand["registry"],
+  progress: ProgressLine | undefined,
+  stage: (name: string) => void,
+  seconds: Record<string, number>,
+  started: number,
+): Promise<void> {
+  const { signal } = io;
+  const { layers } = command;
+  const onWarning = (message: string) => io.writeStderr(`oci2erofs: warning: ${message}\n`);
   let tree: Tree;
   let image: Image | undefined;
   if (isImageSource(command.source)) {
     image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform, ...registry });
     stage("resolve");
-    tree = await imageTree(image, { signal, keepWhiteouts: layers.keepWhiteouts, layer: layers.layer, blob: layers.blob });
+    tree = await imageTree(image, {
+      signal,
+      keepWhiteouts: layers.keepWhiteouts,
+      layer: layers.layer,
+      blob: layers.blob,
+      onProgress: progress && ((p) => progress.layer(p)),
+    });
   } else {
     if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {
       throw new UsageError(`--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`);
@@ -114,12 +138,17 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
   stage("tree");
   if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
   signal?.throwIfAborted();
-  const erofs = await buildErofs(tree, command.erofs);
+  const built = await buildErofs(tree, command.erofs);
   stage("plan");
+  // Pass 2 (layer data read again) happens while the image is written.
+  const erofs = progress
+    ? { ...built, chunks: () => counted(built.chunks(), (n) => progress.writing(n, built.size)) }
+    : built;
   if (command.output === "-") await io.writeStdout(coalesce(checkedChunks(erofs)));
   else await writeImageFile(erofs, command.output, { signal });
   stage("write");
   seconds.total = Math.round(performance.now() - started) / 1000;
+  progress?.finish();
   if (!command.quiet) {
     const where = command.output === "-" ? "standard output" : command.output;
     io.writeStderr(`oci2erofs: wrote ${erofs.size} bytes to ${where}\n`);

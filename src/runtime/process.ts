@@ -33,6 +33,8 @@ export interface ProcessIo {
   writeStdout(chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** Whether standard output is a terminal (images should not go there). */
   readonly stdoutIsTerminal: boolean;
+  /** Whether standard error is a terminal (progress is drawn only there). */
+  readonly stderrIsTerminal?: boolean;
   /** Writes text to standard error. */
   writeStderr(text: string): void;
   /** Aborted when the user interrupts (SIGINT, SIGTERM). */
@@ -110,6 +112,7 @@ export function processIo(signal?: AbortSignal): ProcessIo {
     env: (name) => process.env[name],
     writeStdout: (chunks) => writeStdout(chunks, signal),
     stdoutIsTerminal: process.stdout.isTTY === true,
+    stderrIsTerminal: process.stderr.isTTY === true,
     writeStderr: (text) => void process.stderr.write(text),
     signal,
     async readStdin() {
