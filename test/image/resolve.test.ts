@@ -11,21 +11,13 @@ import {
   resolveImage,
   verifiedBlobStream,
 } from "../../src/image/mod.ts";
+import { streamOf } from "../layers/tar/craft.ts";
 
 const encoder = new TextEncoder();
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-/** `bytes` as a stream of `size`-byte chunks. */
-function chunks(bytes: Uint8Array, size = 3): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + size));
-      at += size;
-    },
-  });
-}
+/** `bytes` as a stream of 3-byte chunks (digest checks across chunk edges). */
+const chunks = (bytes: Uint8Array, size = 3) => streamOf(bytes, size);
 
 /** Reads a stream, collecting the chunks received before it ended or failed. */
 async function drain(stream: ReadableStream<Uint8Array>): Promise<{ received: number; error?: ImageError }> {
