@@ -74,7 +74,10 @@ function timed(command: string[], env: Record<string, string> = {}): Run {
 }
 
 function du(path: string): { files: number; bytes: number } {
-  const out = spawnSync("sh", ["-c", `find "${path}" -type f | wc -l; du -sb --apparent-size "${path}" | cut -f1`], {
+  const out = spawnSync("sh", [
+    "-c",
+    `find "${path}" -type f | wc -l; du -sb --apparent-size "${path}" | cut -f1`,
+  ], {
     encoding: "utf8",
   }).stdout.trim().split("\n");
   return { files: Number(out[0]), bytes: Number(out[1]) };
@@ -86,13 +89,41 @@ const { files, bytes } = du(source);
 console.log(`source: ${source}: ${files} files, ${(bytes / 1e6).toFixed(1)} MB; best of ${rounds}`);
 
 const peers: Record<string, { command: string[]; output: string }> = {
-  "mkfs.erofs": { command: ["mkfs.erofs", "-T0", "-U00000000-0000-0000-0000-000000000000", "--quiet", join(work, "mkfs.erofs"), source], output: join(work, "mkfs.erofs") },
+  "mkfs.erofs": {
+    command: [
+      "mkfs.erofs",
+      "-T0",
+      "-U00000000-0000-0000-0000-000000000000",
+      "--quiet",
+      join(work, "mkfs.erofs"),
+      source,
+    ],
+    output: join(work, "mkfs.erofs"),
+  },
   "oci2erofs (node)": {
-    command: ["node", "bin/oci2erofs.js", `dir:${source}`, join(work, "node.erofs"), "-T0", "-Uclear", "--quiet"],
+    command: [
+      "node",
+      "bin/oci2erofs.js",
+      `dir:${source}`,
+      join(work, "node.erofs"),
+      "-T0",
+      "-Uclear",
+      "--quiet",
+    ],
     output: join(work, "node.erofs"),
   },
   "oci2erofs (deno)": {
-    command: ["node_modules/.bin/deno", "run", "-A", "src/cli.ts", `dir:${source}`, join(work, "deno.erofs"), "-T0", "-Uclear", "--quiet"],
+    command: [
+      "node_modules/.bin/deno",
+      "run",
+      "-A",
+      "src/cli.ts",
+      `dir:${source}`,
+      join(work, "deno.erofs"),
+      "-T0",
+      "-Uclear",
+      "--quiet",
+    ],
     output: join(work, "deno.erofs"),
   },
 };
@@ -117,7 +148,9 @@ const ref = best["mkfs.erofs"];
 console.log("\ntool                 wall s   ×mkfs   image MB   ×mkfs   peak RSS MiB   ×mkfs");
 for (const [name, r] of Object.entries(best)) {
   console.log(
-    `${name.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)}  ${(r.seconds / ref.seconds).toFixed(2).padStart(6)}` +
+    `${name.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)}  ${
+      (r.seconds / ref.seconds).toFixed(2).padStart(6)
+    }` +
       `  ${(r.size / 1e6).toFixed(2).padStart(9)}  ${(r.size / ref.size).toFixed(4).padStart(6)}` +
       `  ${r.rssMiB.toFixed(1).padStart(13)}  ${(r.rssMiB / ref.rssMiB).toFixed(2).padStart(6)}`,
   );

@@ -102,10 +102,13 @@ function compare(title: string, image: string): void {
   const out = join(work, "out");
   mkdirSync(out, { recursive: true });
   const peers: Record<string, string> = {
-    "umoci unpack + mkfs.erofs": `rm -rf '${out}/bundle'; umoci unpack --image '${image}:latest' '${out}/bundle' >/dev/null; ` +
+    "umoci unpack + mkfs.erofs":
+      `rm -rf '${out}/bundle'; umoci unpack --image '${image}:latest' '${out}/bundle' >/dev/null; ` +
       `mkfs.erofs -T0 --quiet '${out}/ref.erofs' '${out}/bundle/rootfs'`,
-    "oci2erofs (node)": `node bin/oci2erofs.js 'oci:${image}:latest' '${out}/node.erofs' -T0 --quiet`,
-    "oci2erofs (deno)": `node_modules/.bin/deno run -A src/cli.ts 'oci:${image}:latest' '${out}/deno.erofs' -T0 --quiet`,
+    "oci2erofs (node)":
+      `node bin/oci2erofs.js 'oci:${image}:latest' '${out}/node.erofs' -T0 --quiet`,
+    "oci2erofs (deno)":
+      `node_modules/.bin/deno run -A src/cli.ts 'oci:${image}:latest' '${out}/deno.erofs' -T0 --quiet`,
   };
   const best: Record<string, Run> = {};
   for (let round = 0; round < rounds; round++) {
@@ -128,7 +131,9 @@ function compare(title: string, image: string): void {
   for (const [name, r] of Object.entries(best)) {
     const size = statSync(join(out, sizes[name])).size / 1e6;
     console.log(
-      `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${(r.seconds / ref.seconds).toFixed(2).padStart(5)}` +
+      `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${
+        (r.seconds / ref.seconds).toFixed(2).padStart(5)
+      }` +
         `  ${r.rssMiB.toFixed(1).padStart(13)}  ${size.toFixed(2).padStart(9)}`,
     );
   }
@@ -146,7 +151,9 @@ if (!existsSync(join(split, ".complete"))) {
   rmSync(split, { recursive: true, force: true });
   const half = Math.ceil(parts.length / 2);
   sh(`mkdir -p '${split}/l1' '${split}/l2' '${split}/l3'`);
-  for (const [i, part] of parts.entries()) sh(`cp -a '${tree}/${part}' '${split}/${i < half ? "l1" : "l2"}/'`);
+  for (const [i, part] of parts.entries()) {
+    sh(`cp -a '${tree}/${part}' '${split}/${i < half ? "l1" : "l2"}/'`);
+  }
   // Layer 3 deletes every tenth directory of layer 1.
   for (const [i, part] of parts.slice(0, half).entries()) {
     if (i % 10 === 0) sh(`touch '${split}/l3/.wh.${part}'`);
@@ -155,7 +162,10 @@ if (!existsSync(join(split, ".complete"))) {
 }
 const image = join(work, "layout");
 layout(image, [join(split, "l1"), join(split, "l2"), join(split, "l3")]);
-compare(`3 gzip layers, ${(Number(sh(`du -sb '${split}' | cut -f1`)) / 1e6).toFixed(0)} MB uncompressed`, image);
+compare(
+  `3 gzip layers, ${(Number(sh(`du -sb '${split}' | cut -f1`)) / 1e6).toFixed(0)} MB uncompressed`,
+  image,
+);
 
 if (args.includes("--big")) {
   const big = join(work, "big-src");

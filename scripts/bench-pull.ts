@@ -23,11 +23,16 @@ const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
 const work = "/var/tmp/oci2erofs-bench";
 const layout = join(work, "layout");
-if (!existsSync(join(layout, "index.json"))) throw new Error(`${layout} missing: run scripts/bench-layers.ts once first`);
+if (!existsSync(join(layout, "index.json"))) {
+  throw new Error(`${layout} missing: run scripts/bench-layers.ts once first`);
+}
 
 function timed(script: string): { seconds: number; rssMiB: number } {
   const start = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", "bash", "-euc", script], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+  const result = spawnSync("/usr/bin/time", ["-f", "%M", "bash", "-euc", script], {
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
   const lines = result.stderr.trim().split("\n");
@@ -41,27 +46,39 @@ try {
   const out = join(work, "pull");
   mkdirSync(out, { recursive: true });
   const peers: Record<string, string> = {
-    "skopeo + umoci + mkfs.erofs": `rm -rf '${out}/l' '${out}/b'; skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:'${out}/l':latest; ` +
+    "skopeo + umoci + mkfs.erofs":
+      `rm -rf '${out}/l' '${out}/b'; skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:'${out}/l':latest; ` +
       `umoci unpack --image '${out}/l':latest '${out}/b' >/dev/null; mkfs.erofs -T0 --quiet '${out}/ref.erofs' '${out}/b/rootfs'`,
     "oci2erofs (node)": `node bin/oci2erofs.js ${ref} '${out}/node.erofs' --plain-http -T0 --quiet`,
-    "oci2erofs (deno)": `node_modules/.bin/deno run -A src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
+    "oci2erofs (deno)":
+      `node_modules/.bin/deno run -A src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
   };
   const help = spawnSync("mkfs.erofs", ["--help"], { encoding: "utf8" });
   if (`${help.stdout}${help.stderr}`.includes("--oci")) {
-    peers["mkfs.erofs --oci"] = `mkfs.erofs --oci=plain_http=1 -T0 --quiet '${out}/oci.erofs' ${ref}`;
+    peers["mkfs.erofs --oci"] =
+      `mkfs.erofs --oci=plain_http=1 -T0 --quiet '${out}/oci.erofs' ${ref}`;
   }
   const best: Record<string, { seconds: number; rssMiB: number }> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, script] of Object.entries(peers)) {
       const run = timed(script);
-      best[name] = { seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity), rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0) };
+      best[name] = {
+        seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
+        rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),
+      };
     }
   }
   const refName = peers["mkfs.erofs --oci"] ? "mkfs.erofs --oci" : "skopeo + umoci + mkfs.erofs";
-  console.log(`\npull of ${ref} (3 gzip layers, 127 MB uncompressed), best of ${rounds}; ratios against ${refName}`);
+  console.log(
+    `\npull of ${ref} (3 gzip layers, 127 MB uncompressed), best of ${rounds}; ratios against ${refName}`,
+  );
   console.log("tool                          wall s   ×ref   peak RSS MiB");
   for (const [name, r] of Object.entries(best)) {
-    console.log(`${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${(r.seconds / best[refName].seconds).toFixed(2).padStart(5)}  ${r.rssMiB.toFixed(1).padStart(13)}`);
+    console.log(
+      `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${
+        (r.seconds / best[refName].seconds).toFixed(2).padStart(5)
+      }  ${r.rssMiB.toFixed(1).padStart(13)}`,
+    );
   }
   rmSync(out, { recursive: true, force: true });
 } finally {

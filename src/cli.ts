@@ -97,7 +97,9 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
     const password = (await io.readStdin()).replace(/\r?\n$/, "");
     registry = { ...registry, credentials: { username: registry.credentials!.username, password } };
   }
-  const progress = io.stderrIsTerminal && !command.quiet ? new ProgressLine((t) => io.writeStderr(t)) : undefined;
+  const progress = io.stderrIsTerminal && !command.quiet
+    ? new ProgressLine((t) => io.writeStderr(t))
+    : undefined;
   try {
     await convert(command, io, registry, progress, stage, seconds, started);
   } finally {
@@ -120,7 +122,12 @@ async function convert(
   let tree: Tree;
   let image: Image | undefined;
   if (isImageSource(command.source)) {
-    image = await openImageSource(command.source, { signal, onWarning, platform: layers.platform, ...registry });
+    image = await openImageSource(command.source, {
+      signal,
+      onWarning,
+      platform: layers.platform,
+      ...registry,
+    });
     stage("resolve");
     tree = await imageTree(image, {
       signal,
@@ -131,9 +138,15 @@ async function convert(
     });
   } else {
     if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {
-      throw new UsageError(`--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`);
+      throw new UsageError(
+        `--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`,
+      );
     }
-    tree = await readSource(command.source, { signal, onWarning, keepWhiteouts: layers.keepWhiteouts });
+    tree = await readSource(command.source, {
+      signal,
+      onWarning,
+      keepWhiteouts: layers.keepWhiteouts,
+    });
   }
   stage("tree");
   if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
@@ -159,7 +172,9 @@ async function convert(
       image: image && {
         reference: image.reference,
         digest: image.digest,
-        platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(Boolean).join("/"),
+        platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(
+          Boolean,
+        ).join("/"),
         layers: image.layers.map((layer) => ({
           digest: layer.descriptor.digest,
           size: layer.descriptor.size,

@@ -1,6 +1,16 @@
 // The oci2erofs command: in-process through main(), and as real Node and Deno processes.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +29,10 @@ interface Run {
   stderr: string;
 }
 
-async function run(args: string[], options: { env?: Record<string, string>; terminal?: boolean; signal?: AbortSignal } = {}): Promise<Run> {
+async function run(
+  args: string[],
+  options: { env?: Record<string, string>; terminal?: boolean; signal?: AbortSignal } = {},
+): Promise<Run> {
   const out: Uint8Array[] = [];
   let stderr = "";
   const io: ProcessIo = {
@@ -48,7 +61,9 @@ describe("help and version", () => {
     for (const flag of ["--help", "-h"]) {
       const { status, stdout, stderr } = await run([flag]);
       expect(status).toBe(0);
-      expect(new TextDecoder().decode(stdout)).toMatch(/^Usage: oci2erofs SOURCE OUTPUT \[options\]\n/);
+      expect(new TextDecoder().decode(stdout)).toMatch(
+        /^Usage: oci2erofs SOURCE OUTPUT \[options\]\n/,
+      );
       expect(stderr).toBe("");
     }
   });
@@ -89,7 +104,9 @@ describe("usage errors", () => {
     ["bad SOURCE_DATE_EPOCH", [`tar:${HELLO}`, "OUT"], { SOURCE_DATE_EPOCH: "yesterday" }],
   ];
   it.each(cases)("%s: exit 2, one line, no output", async (_, args, env) => {
-    const { status, stdout, stderr } = await run(args.map((a) => (a === "OUT" ? out() : a)), { env });
+    const { status, stdout, stderr } = await run(args.map((a) => (a === "OUT" ? out() : a)), {
+      env,
+    });
     expect(status).toBe(2);
     expect(stdout.length).toBe(0);
     expect(stderr).toMatch(/^oci2erofs: [^\n]+ \(see oci2erofs --help\)\n$/);
@@ -100,8 +117,12 @@ describe("usage errors", () => {
     expect((await run(["Tar:x", "x"])).stderr).toMatch(
       /^oci2erofs: unsupported source "Tar:x" \(as an image reference: [^)]+\); supported: \[docker:\/\/\]REF, dir:PATH, tar:FILE, .* \(see oci2erofs --help\)\n$/,
     );
-    expect((await run(["-b1000", "tar:a", "b"])).stderr).toMatch(/block size \(-b\) must be a power of two from 512 to 4096, got 1000/);
-    expect((await run(["--frobnicate", "tar:a", "b"])).stderr).toMatch(/unknown option --frobnicate/);
+    expect((await run(["-b1000", "tar:a", "b"])).stderr).toMatch(
+      /block size \(-b\) must be a power of two from 512 to 4096, got 1000/,
+    );
+    expect((await run(["--frobnicate", "tar:a", "b"])).stderr).toMatch(
+      /unknown option --frobnicate/,
+    );
   });
 
   it("refuses to write an image to a terminal", async () => {
@@ -118,7 +139,13 @@ describe("failures leave no output", () => {
     const evil = join(dir, "evil.tar");
     writeFileSync(evil, archive(member({ name: "../escape" })));
     const output = join(dir, "out.erofs");
-    for (const source of [`tar:${join(dir, "missing.tar")}`, `dir:${join(dir, "missing")}`, `tar:${evil}`]) {
+    for (
+      const source of [
+        `tar:${join(dir, "missing.tar")}`,
+        `dir:${join(dir, "missing")}`,
+        `tar:${evil}`,
+      ]
+    ) {
       const { status, stderr } = await run([source, output]);
       expect(status).toBe(1);
       expect(stderr).toMatch(/^oci2erofs: [^\n]+\n$/);
@@ -151,7 +178,10 @@ describe("building images", () => {
     const fromTar = join(work, "tar.erofs");
     const fromDir = join(work, "dir.erofs");
     const tarRun = await run([`tar:${HELLO}`, fromTar]);
-    expect(tarRun).toMatchObject({ status: 0, stderr: `oci2erofs: wrote ${read(fromTar).length} bytes to ${fromTar}\n` });
+    expect(tarRun).toMatchObject({
+      status: 0,
+      stderr: `oci2erofs: wrote ${read(fromTar).length} bytes to ${fromTar}\n`,
+    });
     expect((await run([`dir:${rootfs}`, fromDir, "--quiet"])).status).toBe(0);
     const toStdout = await run([`tar:${HELLO}`, "-", "--quiet"]);
     expect(toStdout).toMatchObject({ status: 0, stderr: "" });
@@ -166,8 +196,12 @@ describe("building images", () => {
       expect(result.status).toBe(0);
       return Buffer.from(result.stdout).toString("base64");
     };
-    expect(await build(["-T0", "--force-uid=7"])).toBe(await build(["-T", "0", "--force-uid", "7"]));
-    expect(await build(["-b512", "-Uclear", "-Lhello"])).toBe(await build(["-b", "512", "-U", "clear", "-L", "hello"]));
+    expect(await build(["-T0", "--force-uid=7"])).toBe(
+      await build(["-T", "0", "--force-uid", "7"]),
+    );
+    expect(await build(["-b512", "-Uclear", "-Lhello"])).toBe(
+      await build(["-b", "512", "-U", "clear", "-L", "hello"]),
+    );
     expect(await build(["-b512"])).not.toBe(await build([]));
     // hello.tar's mtimes are all 0: an epoch of 0 clamps nothing away from 0...
     expect(await build([], { SOURCE_DATE_EPOCH: "0" })).toBe(await build([]));
@@ -182,7 +216,9 @@ describe("building images", () => {
     writeFileSync(join(dir, "new"), "n");
     execFileSync("touch", ["-d", "@2000000000", join(dir, "new"), dir]);
     const build = async (args: string[], env?: Record<string, string>) =>
-      Buffer.from((await run([`dir:${dir}`, "-", "--quiet", ...args], { env })).stdout).toString("base64");
+      Buffer.from((await run([`dir:${dir}`, "-", "--quiet", ...args], { env })).stdout).toString(
+        "base64",
+      );
     // Everything is later than the epoch, so clamping equals fixing the time.
     expect(await build([], { SOURCE_DATE_EPOCH: "1000" })).toBe(await build(["-T1000"]));
     expect(await build([], { SOURCE_DATE_EPOCH: "1000" })).not.toBe(await build([]));
@@ -194,21 +230,38 @@ describe("as processes", () => {
     const node = join(work, "node.erofs");
     expect((await run([`tar:${HELLO}`, node, "--quiet"])).status).toBe(0);
     const denoFile = join(work, "deno.erofs");
-    const denoRun = spawnSync(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), `tar:${HELLO}`, denoFile], {
+    const denoRun = spawnSync(DENO, [
+      "run",
+      "-A",
+      join(ROOT, "src/cli.ts"),
+      `tar:${HELLO}`,
+      denoFile,
+    ], {
       cwd: ROOT,
       encoding: "buffer",
       env: { ...process.env, NO_COLOR: "1" },
     });
-    expect(denoRun.stderr.toString()).toBe(`oci2erofs: wrote ${read(node).length} bytes to ${denoFile}\n`);
+    expect(denoRun.stderr.toString()).toBe(
+      `oci2erofs: wrote ${read(node).length} bytes to ${denoFile}\n`,
+    );
     expect(denoRun.status).toBe(0);
     expect(same(read(denoFile), read(node))).toBe(true);
-    const denoStdout = spawnSync(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), `tar:${HELLO}`, "-", "--quiet"], {
+    const denoStdout = spawnSync(DENO, [
+      "run",
+      "-A",
+      join(ROOT, "src/cli.ts"),
+      `tar:${HELLO}`,
+      "-",
+      "--quiet",
+    ], {
       cwd: ROOT,
       maxBuffer: 1 << 30,
     });
     expect(denoStdout.status).toBe(0);
     expect(same(denoStdout.stdout, read(node))).toBe(true);
-    const denoUsage = spawnSync(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), "nope"], { cwd: ROOT });
+    const denoUsage = spawnSync(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), "nope"], {
+      cwd: ROOT,
+    });
     expect(denoUsage.status).toBe(2);
   });
 
@@ -221,7 +274,14 @@ describe("as processes", () => {
     execFileSync("setfattr", ["-n", "user.k", "-v", "v", join(dir, "sub/file")]);
     const node = await run([`dir:${dir}`, "-", "--quiet"]);
     expect(node.status).toBe(0);
-    const deno = spawnSync(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), `dir:${dir}`, "-", "--quiet"], {
+    const deno = spawnSync(DENO, [
+      "run",
+      "-A",
+      join(ROOT, "src/cli.ts"),
+      `dir:${dir}`,
+      "-",
+      "--quiet",
+    ], {
       cwd: ROOT,
       maxBuffer: 1 << 30,
     });
@@ -233,25 +293,44 @@ describe("as processes", () => {
     // Compile into a scratch copy of the package layout rather than touching dist/.
     const pkg = join(work, "pkg");
     mkdirSync(join(pkg, "bin"), { recursive: true });
-    execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist"), "--declaration", "false"]);
+    execFileSync(join(ROOT, "node_modules/.bin/tsc"), [
+      "-p",
+      join(ROOT, "tsconfig.build.json"),
+      "--outDir",
+      join(pkg, "dist"),
+      "--declaration",
+      "false",
+    ]);
     copyFileSync(join(ROOT, "bin/oci2erofs.js"), join(pkg, "bin/oci2erofs.js"));
     // tsc copies no assets: the wasm module the writer loads goes next to its loader.
     const wasm = join(ROOT, "src/wasm");
-    for (const name of existsSync(wasm) ? readdirSync(wasm).filter((n) => n.endsWith(".wasm")) : []) {
+    for (
+      const name of existsSync(wasm) ? readdirSync(wasm).filter((n) => n.endsWith(".wasm")) : []
+    ) {
       copyFileSync(join(ROOT, "src/wasm", name), join(pkg, "dist/src/wasm", name));
     }
     writeFileSync(join(pkg, "package.json"), JSON.stringify({ type: "module" }));
     // As installed, the package has its dependencies (fflate for gzip where no native one exists).
-    if (!existsSync(join(pkg, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
+    if (!existsSync(join(pkg, "node_modules"))) {
+      symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
+    }
     const bin = join(pkg, "bin/oci2erofs.js");
     const node = join(work, "node.erofs");
     if (!existsSync(node)) execFileSync(process.execPath, [bin, `tar:${HELLO}`, node, "--quiet"]);
-    const viaBin = spawnSync(process.execPath, [bin, `tar:${HELLO}`, "-", "--quiet"], { maxBuffer: 1 << 30 });
+    const viaBin = spawnSync(process.execPath, [bin, `tar:${HELLO}`, "-", "--quiet"], {
+      maxBuffer: 1 << 30,
+    });
     expect(viaBin.status).toBe(0);
     expect(same(viaBin.stdout, read(node))).toBe(true);
-    expect(spawnSync(process.execPath, [bin, "--version"]).stdout.toString()).toBe(`oci2erofs ${VERSION}\n`);
+    expect(spawnSync(process.execPath, [bin, "--version"]).stdout.toString()).toBe(
+      `oci2erofs ${VERSION}\n`,
+    );
     expect(spawnSync(process.execPath, [bin, "tar:"]).status).toBe(2);
-    const missing = spawnSync(process.execPath, [bin, `tar:${join(work, "missing.tar")}`, join(work, "x.erofs")]);
+    const missing = spawnSync(process.execPath, [
+      bin,
+      `tar:${join(work, "missing.tar")}`,
+      join(work, "x.erofs"),
+    ]);
     expect(missing.status).toBe(1);
     expect(missing.stderr.toString()).toMatch(/^oci2erofs: ENOENT[^\n]*\n$/);
   });

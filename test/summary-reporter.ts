@@ -14,8 +14,14 @@ export default class SummaryReporter implements Reporter {
     for (const module of testModules) {
       for (const test of module.children.allTests()) counts[test.result().state]++;
     }
-    const failedModules = testModules.filter((m) => m.state() === "failed" && [...m.children.allTests()].length === 0);
+    const failedModules = testModules.filter((m) =>
+      m.state() === "failed" && [...m.children.allTests()].length === 0
+    );
     counts.failed += failedModules.length;
-    console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped + counts.pending} skipped`);
+    console.log(
+      `tests: ${counts.passed} passed, ${counts.failed} failed, ${
+        counts.skipped + counts.pending
+      } skipped`,
+    );
   }
 }

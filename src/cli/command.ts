@@ -107,7 +107,9 @@ const OPTIONS: readonly OptionSpec[] = [
  */
 /** One help line: the syntax, then the text (on the next line when the syntax is long). */
 function sourceLine(syntax: string, text: string): string {
-  return syntax.length < 18 ? `  ${syntax.padEnd(18)}${text}` : `  ${syntax}\n  ${"".padEnd(18)}${text}`;
+  return syntax.length < 18
+    ? `  ${syntax.padEnd(18)}${text}`
+    : `  ${syntax}\n  ${"".padEnd(18)}${text}`;
 }
 
 export const HELP = `Usage: oci2erofs SOURCE OUTPUT [options]
@@ -115,7 +117,12 @@ export const HELP = `Usage: oci2erofs SOURCE OUTPUT [options]
 Build an EROFS file-system image from a container image source.
 
 SOURCE:
-${sourceLine(SOURCE_SYNTAX.docker, "an image in a registry: alpine, ghcr.io/o/app:1, host:5000/x@sha256:…")}
+${
+  sourceLine(
+    SOURCE_SYNTAX.docker,
+    "an image in a registry: alpine, ghcr.io/o/app:1, host:5000/x@sha256:…",
+  )
+}
 ${sourceLine(SOURCE_SYNTAX.dir, "a directory on this machine (like mkfs.erofs IMAGE DIR)")}
 ${sourceLine(SOURCE_SYNTAX.tar, "a tar archive (plain, gzip or zstd), applied as one layer")}
 ${sourceLine(SOURCE_SYNTAX.oci, "an OCI image layout directory")}
@@ -169,7 +176,9 @@ const MAX_ID = 0xffffffff;
 function integer(text: string, what: string, min: number, max: number): number {
   const value = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `${what} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`,
+    );
   }
   return value;
 }
@@ -186,7 +195,9 @@ function uuid(text: string): string {
   try {
     parseUuid(text);
   } catch {
-    throw new UsageError(`invalid UUID (-U) ${JSON.stringify(text)}: expected a UUID, "clear" or "random"`);
+    throw new UsageError(
+      `invalid UUID (-U) ${JSON.stringify(text)}: expected a UUID, "clear" or "random"`,
+    );
   }
   return text;
 }
@@ -201,7 +212,9 @@ function label(text: string): string {
 function sourceDateEpoch(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`environment variable SOURCE_DATE_EPOCH ${JSON.stringify(value)} is not whole seconds`);
+    throw new UsageError(
+      `environment variable SOURCE_DATE_EPOCH ${JSON.stringify(value)} is not whole seconds`,
+    );
   }
   return Number(value);
 }
@@ -217,7 +230,10 @@ function sourceDateEpoch(value: string | undefined): number | undefined {
  * if (command.kind === "build") console.log(command.erofs.fixedTime); // 0
  * ```
  */
-export function parseCommand(args: readonly string[], env: (name: string) => string | undefined): Command {
+export function parseCommand(
+  args: readonly string[],
+  env: (name: string) => string | undefined,
+): Command {
   const { values, positionals } = parseArgs(args, OPTIONS);
   if (values.has("help")) return { kind: "help" };
   if (values.has("version")) return { kind: "version" };
@@ -229,7 +245,9 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
   if (positionals.length < 2) {
     throw new UsageError(positionals.length === 0 ? "missing SOURCE and OUTPUT" : "missing OUTPUT");
   }
-  if (positionals.length > 2) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[2])}`);
+  if (positionals.length > 2) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[2])}`);
+  }
   const [sourceText, output] = positionals;
   let source: SourceSpec;
   try {
@@ -249,7 +267,13 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
     return value === undefined ? undefined : parse(value);
   };
   apply("blockSize", optional("block-size", blockSize));
-  apply("fixedTime", optional("fixed-time", (t) => integer(t, "time (-T)", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)));
+  apply(
+    "fixedTime",
+    optional(
+      "fixed-time",
+      (t) => integer(t, "time (-T)", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    ),
+  );
   apply("uuid", optional("uuid", uuid));
   apply("label", optional("label", label));
   if (values.has("all-root")) erofs.allRoot = true;
@@ -262,7 +286,9 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
     erofs.xattrPrefixes = prefixes;
   }
   // -T wins over SOURCE_DATE_EPOCH, as in erofs-utils (which then never reads it).
-  const clampTime = erofs.fixedTime === undefined ? sourceDateEpoch(env("SOURCE_DATE_EPOCH")) : undefined;
+  const clampTime = erofs.fixedTime === undefined
+    ? sourceDateEpoch(env("SOURCE_DATE_EPOCH"))
+    : undefined;
   const layers: LayerChoice = {
     platform: text("platform"),
     keepWhiteouts: values.has("keep-whiteouts") ? true : undefined,
@@ -274,12 +300,16 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
   const username = text("username");
   const password = text("password");
   if (creds !== undefined) {
-    if (username !== undefined || password !== undefined) throw new UsageError("--creds excludes --username and --password");
+    if (username !== undefined || password !== undefined) {
+      throw new UsageError("--creds excludes --username and --password");
+    }
     const colon = creds.indexOf(":");
     if (colon <= 0) throw new UsageError("--creds must be USER:PASSWORD");
     credentials = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
   } else if ((username !== undefined || password !== undefined) && !values.has("password-stdin")) {
-    if (username === undefined || password === undefined) throw new UsageError("--username and --password go together");
+    if (username === undefined || password === undefined) {
+      throw new UsageError("--username and --password go together");
+    }
     credentials = { username, password };
   }
   const passwordStdin = values.has("password-stdin");
@@ -289,14 +319,29 @@ export function parseCommand(args: readonly string[], env: (name: string) => str
     }
     credentials = { username, password: "" }; // filled from standard input before use
   }
-  if (credentials && values.has("anonymous")) throw new UsageError("--anonymous excludes credentials");
+  if (credentials && values.has("anonymous")) {
+    throw new UsageError("--anonymous excludes credentials");
+  }
   const json = values.has("json");
-  if (json && output === "-") throw new UsageError("--json prints on standard output, which OUTPUT - already uses");
+  if (json && output === "-") {
+    throw new UsageError("--json prints on standard output, which OUTPUT - already uses");
+  }
   const registry: RegistryChoice = {
     plainHttp: values.has("plain-http") || undefined,
     credentials,
     anonymous: values.has("anonymous") || undefined,
     authfile: text("authfile"),
   };
-  return { kind: "build", source, output, erofs, clampTime, quiet: values.has("quiet"), layers, registry, passwordStdin, json };
+  return {
+    kind: "build",
+    source,
+    output,
+    erofs,
+    clampTime,
+    quiet: values.has("quiet"),
+    layers,
+    registry,
+    passwordStdin,
+    json,
+  };
 }

@@ -43,7 +43,9 @@ export class ProgressLine {
   layer(progress: LayerProgress): void {
     const name = progress.name.replace(/^sha256:/, "").slice(0, 12);
     const what = progress.done
-      ? `layer ${progress.index + 1}/${progress.count} ${name}: ${progress.entries} entries, ${megabytes(progress.bytes)}`
+      ? `layer ${progress.index + 1}/${progress.count} ${name}: ${progress.entries} entries, ${
+        megabytes(progress.bytes)
+      }`
       : `layer ${progress.index + 1}/${progress.count} ${name}: reading…`;
     this.#draw(what, progress.done);
   }
@@ -52,7 +54,12 @@ export class ProgressLine {
   writing(done: number, total: number): void {
     const seconds = (this.#now() - this.#started) / 1000;
     const rate = seconds > 0 ? `, ${megabytes(done / seconds)}/s` : "";
-    this.#draw(`writing ${megabytes(done)} of ${megabytes(total)} (${Math.floor((100 * done) / Math.max(total, 1))}%${rate})`, done === total);
+    this.#draw(
+      `writing ${megabytes(done)} of ${megabytes(total)} (${
+        Math.floor((100 * done) / Math.max(total, 1))
+      }%${rate})`,
+      done === total,
+    );
   }
 
   /** Ends the line so later output starts on a fresh one. */

@@ -27,7 +27,10 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * Splits sorted entries into blocks; returns the entry count of each block
  * and the directory's `i_size` (full blocks plus the bytes used in the last).
  */
-export function packDirents(sorted: readonly DirentName[], blockSize: number): { counts: number[]; size: number } {
+export function packDirents(
+  sorted: readonly DirentName[],
+  blockSize: number,
+): { counts: number[]; size: number } {
   const counts: number[] = [];
   let used = 0;
   let count = 0;

@@ -13,7 +13,7 @@ import { encodeDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import { encodeInode } from "./inode_encoder.ts";
 import { type ErofsOptions, resolveOptions } from "./options.ts";
-import { type ImagePlan, type PlannedInode, planImage } from "./plan.ts";
+import { type ImagePlan, planImage, type PlannedInode } from "./plan.ts";
 import { encodeSuperblock, sealSuperblock } from "./superblock.ts";
 import { createSha256 } from "../runtime/hash.ts";
 import { initWasm } from "../wasm/mod.ts";
@@ -42,7 +42,14 @@ function smallData(plan: ImagePlan, node: PlannedInode, nidOf: (i: number) => nu
   if (node.symlink) return node.symlink;
   const { sorted, counts } = node.dirents!;
   const bytes = new Uint8Array(node.size);
-  encodeDirents(bytes, sorted, counts, plan.options.blockSize, nidOf, (i) => plan.inodes[i].fileType);
+  encodeDirents(
+    bytes,
+    sorted,
+    counts,
+    plan.options.blockSize,
+    nidOf,
+    (i) => plan.inodes[i].fileType,
+  );
   return bytes;
 }
 
@@ -53,7 +60,9 @@ type TailOffsets = Map<PlannedInode, number>;
  * Encodes the metadata area (everything but file tails, which arrive with
  * the data) and the head blocks (superblock, long prefixes, checksum).
  */
-async function encode(plan: ImagePlan): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
+async function encode(
+  plan: ImagePlan,
+): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
   const { blockSize } = plan.options;
   const meta = new Uint8Array(plan.metaBlocks * blockSize);
   const view = new DataView(meta.buffer);
@@ -96,7 +105,11 @@ async function encode(plan: ImagePlan): Promise<{ head: Uint8Array; meta: Uint8A
  * The data area: each node's content in data order, its full blocks
  * yielded (zero-padded to a block) and its inline tail copied into `meta`.
  */
-async function* dataBlocks(plan: ImagePlan, meta: Uint8Array, tails: TailOffsets): AsyncGenerator<Uint8Array> {
+async function* dataBlocks(
+  plan: ImagePlan,
+  meta: Uint8Array,
+  tails: TailOffsets,
+): AsyncGenerator<Uint8Array> {
   const { blockSize } = plan.options;
   const zeros = new Uint8Array(blockSize);
   const nidOf = (i: number) => plan.inodes[i].offset / 32;
@@ -117,7 +130,9 @@ async function* dataBlocks(plan: ImagePlan, meta: Uint8Array, tails: TailOffsets
         }
         seen += chunk.length;
       }
-      if (seen !== node.size) throw new ErofsError(`content ended early (size ${node.size})`, node.path);
+      if (seen !== node.size) {
+        throw new ErofsError(`content ended early (size ${node.size})`, node.path);
+      }
     } else if (full > 0) {
       yield smallData(plan, node, nidOf).subarray(0, full);
     }

@@ -16,7 +16,9 @@ export function encodeDevice(major: number, minor: number): number {
 /** The `i_u` word: start block, device number, or the no-block marker. */
 function inodeUnion(node: PlannedInode): number {
   const inode = node.inode;
-  if (inode.kind === "char" || inode.kind === "block") return encodeDevice(inode.major, inode.minor);
+  if (inode.kind === "char" || inode.kind === "block") {
+    return encodeDevice(inode.major, inode.minor);
+  }
   if (inode.kind === "fifo" || inode.kind === "socket") return 0;
   if (node.dataBlocks > 0) return node.startBlock;
   return node.layout === LAYOUT_FLAT_INLINE ? NO_BLOCK : 0;

@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { type DirectoryInode, encodeUtf8, type Inode, type Timestamp, type Tree } from "../tree/mod.ts";
+import {
+  type DirectoryInode,
+  encodeUtf8,
+  type Inode,
+  type Timestamp,
+  type Tree,
+} from "../tree/mod.ts";
 import { compareBytes, type DirentName, packDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import {
@@ -35,7 +41,14 @@ import {
 } from "./format.ts";
 import { MetadataSpace } from "./metadata_space.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { align4, sharingSaves, type XattrArea, xattrArea, type XattrEntry, XattrNamer } from "./xattrs.ts";
+import {
+  align4,
+  sharingSaves,
+  type XattrArea,
+  xattrArea,
+  type XattrEntry,
+  XattrNamer,
+} from "./xattrs.ts";
 
 const encoder = new TextEncoder();
 const DOT = encoder.encode(".");
@@ -114,12 +127,19 @@ function checkInode(path: string, inode: Inode): void {
     throw new ErofsError(`mode ${mode} is not permission bits (0 to 07777)`, path);
   }
   for (const [what, id] of [["uid", uid], ["gid", gid]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new ErofsError(`${what} ${id} out of range`, path);
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+      throw new ErofsError(`${what} ${id} out of range`, path);
+    }
   }
-  if (!Number.isSafeInteger(mtime.sec) || !Number.isInteger(mtime.nsec) || mtime.nsec < 0 || mtime.nsec >= 1e9) {
+  if (
+    !Number.isSafeInteger(mtime.sec) || !Number.isInteger(mtime.nsec) || mtime.nsec < 0 ||
+    mtime.nsec >= 1e9
+  ) {
     throw new ErofsError(`invalid mtime ${mtime.sec}.${mtime.nsec}`, path);
   }
-  if (!(inode.kind in TYPE_BITS)) throw new ErofsError(`unknown file type ${JSON.stringify(inode.kind)}`, path);
+  if (!(inode.kind in TYPE_BITS)) {
+    throw new ErofsError(`unknown file type ${JSON.stringify(inode.kind)}`, path);
+  }
   if (inode.kind === "char" || inode.kind === "block") {
     if (!Number.isInteger(inode.major) || inode.major < 0 || inode.major > 0xfff) {
       throw new ErofsError(`device major ${inode.major} out of range (0 to 4095)`, path);
@@ -128,7 +148,9 @@ function checkInode(path: string, inode: Inode): void {
       throw new ErofsError(`device minor ${inode.minor} out of range (0 to 1048575)`, path);
     }
   }
-  if (inode.kind === "file" && (!Number.isSafeInteger(inode.content.size) || inode.content.size < 0)) {
+  if (
+    inode.kind === "file" && (!Number.isSafeInteger(inode.content.size) || inode.content.size < 0)
+  ) {
     throw new ErofsError(`invalid file size ${inode.content.size}`, path);
   }
 }
@@ -140,7 +162,9 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
   const visit = (path: string, inode: Inode): number => {
     const known = indexOf.get(inode);
     if (known !== undefined) {
-      if (inode.kind === "directory") throw new ErofsError("directory reachable under two names", path);
+      if (inode.kind === "directory") {
+        throw new ErofsError("directory reachable under two names", path);
+      }
       nodes[known].nlink++;
       return known;
     }
@@ -172,7 +196,10 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
       const target = encoder.encode(inode.target);
       if (target.length === 0) throw new ErofsError("symlink has an empty target", path);
       if (target.length > SYMLINK_MAX) {
-        throw new ErofsError(`symlink target is ${target.length} bytes; at most ${SYMLINK_MAX}`, path);
+        throw new ErofsError(
+          `symlink target is ${target.length} bytes; at most ${SYMLINK_MAX}`,
+          path,
+        );
       }
       node.symlink = target;
       node.size = target.length;
@@ -195,11 +222,15 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
     ];
     for (const [name, child] of dir.entries) {
       const path = node.path === "" ? name : `${node.path}/${name}`;
-      if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
+      if (
+        name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")
+      ) {
         throw new ErofsError(`invalid file name ${JSON.stringify(name)}`, path);
       }
       const bytes = encodeUtf8(name);
-      if (bytes.length > 255) throw new ErofsError(`file name is ${bytes.length} bytes; at most 255`, path);
+      if (bytes.length > 255) {
+        throw new ErofsError(`file name is ${bytes.length} bytes; at most 255`, path);
+      }
       pending.push({ name: bytes, target: -1, child, path });
     }
     pending.sort((a, b) => compareBytes(a.name, b.name));
@@ -222,7 +253,9 @@ function collect(tree: Tree, options: ResolvedOptions): PlannedInode[] {
 
 /** The most common mtime (≥ 1970) becomes the superblock epoch so most inodes can be compact. */
 function chooseEpoch(nodes: readonly PlannedInode[], options: ResolvedOptions): Timestamp {
-  if (options.fixedTime !== undefined && options.fixedTime >= 0) return { sec: options.fixedTime, nsec: 0 };
+  if (options.fixedTime !== undefined && options.fixedTime >= 0) {
+    return { sec: options.fixedTime, nsec: 0 };
+  }
   const counts = new Map<string, { time: Timestamp; n: number }>();
   for (const { mtime } of nodes) {
     if (mtime.sec < 0) continue;
@@ -235,7 +268,9 @@ function chooseEpoch(nodes: readonly PlannedInode[], options: ResolvedOptions): 
   for (const c of counts.values()) {
     if (
       !best || c.n > best.n ||
-      (c.n === best.n && (c.time.sec < best.time.sec || (c.time.sec === best.time.sec && c.time.nsec < best.time.nsec)))
+      (c.n === best.n &&
+        (c.time.sec < best.time.sec ||
+          (c.time.sec === best.time.sec && c.time.nsec < best.time.nsec)))
     ) best = c;
   }
   return best?.time ?? { sec: 0, nsec: 0 };
@@ -282,10 +317,12 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
     node.xattrs = xattrArea(entries[i], sharedKeys, node.path);
-    node.extended = node.uid > 0xffff || node.gid > 0xffff || node.nlink > 0xffff || node.size > 0xffffffff ||
+    node.extended = node.uid > 0xffff || node.gid > 0xffff || node.nlink > 0xffff ||
+      node.size > 0xffffffff ||
       node.mtime.sec !== epoch.sec || node.mtime.nsec !== epoch.nsec;
     const head = (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size;
-    const hasData = node.inode.kind === "file" || node.inode.kind === "directory" || node.inode.kind === "symlink";
+    const hasData = node.inode.kind === "file" || node.inode.kind === "directory" ||
+      node.inode.kind === "symlink";
     const tail = hasData ? node.size % blockSize : 0;
     if (tail > 0 && head + tail <= blockSize) {
       node.layout = LAYOUT_FLAT_INLINE;
@@ -308,7 +345,11 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   const headBlocks = Math.ceil(headEnd / blockSize);
 
   const dataOrder = nodes
-    .map((node, index) => ({ node, index, sequence: node.inode.kind === "file" ? node.inode.content.sequence : undefined }))
+    .map((node, index) => ({
+      node,
+      index,
+      sequence: node.inode.kind === "file" ? node.inode.content.sequence : undefined,
+    }))
     .filter(({ node }) => node.dataBlocks > 0 || (node.tail > 0 && node.inode.kind === "file"))
     .sort((a, b) => (a.sequence ?? -1) - (b.sequence ?? -1) || a.index - b.index)
     .map(({ node }) => node);
@@ -323,10 +364,12 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   // Offsets in the metadata area are relative to metaBlock (meta_blkaddr and
   // xattr_blkaddr). Slot 0 stays empty: nid 0 would be inode number 0.
   const space = new MetadataSpace(blockSize, SLOT_SIZE);
-  for (const node of nodes) node.offset = space.allocate(
-    (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size + node.tail,
-    node.tail,
-  );
+  for (const node of nodes) {
+    node.offset = space.allocate(
+      (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size + node.tail,
+      node.tail,
+    );
+  }
   if (nodes[0].offset / SLOT_SIZE > 0xffff) throw new ErofsError("root inode beyond nid 65535");
   const shared: { entry: XattrEntry; offset: number }[] = [];
   const sharedOffset = new Map<string, number>();
@@ -338,7 +381,9 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   }
   const metaBlocks = Math.ceil(space.end / blockSize);
   const blocks = metaBlock + metaBlocks;
-  if (blocks > 0xffffffff) throw new ErofsError(`image needs ${blocks} blocks; EROFS addresses at most 2^32 − 1`);
+  if (blocks > 0xffffffff) {
+    throw new ErofsError(`image needs ${blocks} blocks; EROFS addresses at most 2^32 − 1`);
+  }
   return {
     options,
     inodes: nodes,

@@ -46,6 +46,7 @@ export function sealSuperblock(head: Uint8Array, blockSize: number): void {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   view.setUint32(SUPERBLOCK_OFFSET + 4, 0, true);
   const length = blockSize > SUPERBLOCK_OFFSET ? blockSize - SUPERBLOCK_OFFSET : blockSize;
-  const crc = (crc32c(head.subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + length)) ^ 0xffffffff) >>> 0;
+  const crc =
+    (crc32c(head.subarray(SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + length)) ^ 0xffffffff) >>> 0;
   view.setUint32(SUPERBLOCK_OFFSET + 4, crc, true);
 }

@@ -55,7 +55,9 @@ export class XattrNamer {
 
   constructor(longPrefixNames: readonly string[]) {
     if (longPrefixNames.length > MAX_LONG_PREFIXES) {
-      throw new ErofsError(`at most ${MAX_LONG_PREFIXES} xattr prefixes, got ${longPrefixNames.length}`);
+      throw new ErofsError(
+        `at most ${MAX_LONG_PREFIXES} xattr prefixes, got ${longPrefixNames.length}`,
+      );
     }
     this.longPrefixes = longPrefixNames.map((name) => {
       const short = SHORT_PREFIXES.find(([p]) => p.endsWith(".") && name.startsWith(p));
@@ -65,7 +67,9 @@ export class XattrNamer {
         );
       }
       const infix = encoder.encode(name.slice(short[0].length));
-      if (infix.length > 255) throw new ErofsError(`xattr prefix ${JSON.stringify(name)} is too long`);
+      if (infix.length > 255) {
+        throw new ErofsError(`xattr prefix ${JSON.stringify(name)} is too long`);
+      }
       return { base: short[1], infix, name };
     });
     this.#byLength = this.longPrefixes
@@ -83,7 +87,11 @@ export class XattrNamer {
       rest = name.slice(long.name.length);
     } else {
       for (const [prefix, id] of SHORT_PREFIXES) {
-        if (prefix.endsWith(".") ? name.startsWith(prefix) && name.length > prefix.length : name === prefix) {
+        if (
+          prefix.endsWith(".")
+            ? name.startsWith(prefix) && name.length > prefix.length
+            : name === prefix
+        ) {
           index = id;
           rest = name.slice(prefix.length);
           break;
@@ -92,16 +100,26 @@ export class XattrNamer {
     }
     if (index < 0) {
       throw new ErofsError(
-        `xattr ${JSON.stringify(name)}: EROFS stores only user.*, trusted.*, security.* and POSIX ACLs`,
+        `xattr ${
+          JSON.stringify(name)
+        }: EROFS stores only user.*, trusted.*, security.* and POSIX ACLs`,
         path,
       );
     }
     const suffix = encoder.encode(rest);
     if (suffix.length > 255) {
-      throw new ErofsError(`xattr name ${JSON.stringify(name)} is too long (suffix ${suffix.length} bytes; at most 255)`, path);
+      throw new ErofsError(
+        `xattr name ${
+          JSON.stringify(name)
+        } is too long (suffix ${suffix.length} bytes; at most 255)`,
+        path,
+      );
     }
     if (value.length > 0xffff) {
-      throw new ErofsError(`xattr ${JSON.stringify(name)} value is ${value.length} bytes; at most 65535`, path);
+      throw new ErofsError(
+        `xattr ${JSON.stringify(name)} value is ${value.length} bytes; at most 65535`,
+        path,
+      );
     }
     const size = align4(XATTR_ENTRY_HEADER_SIZE + suffix.length + value.length);
     return { index, suffix, value, size, key: `${name}\0${latin1(value)}` };
@@ -149,7 +167,11 @@ export interface XattrArea {
 }
 
 /** The xattr area of an inode holding `entries`, given which keys are shared. */
-export function xattrArea(entries: readonly XattrEntry[], sharedKeys: ReadonlySet<string>, path: string): XattrArea {
+export function xattrArea(
+  entries: readonly XattrEntry[],
+  sharedKeys: ReadonlySet<string>,
+  path: string,
+): XattrArea {
   if (entries.length === 0) return { shared: [], inline: [], size: 0 };
   const shared: XattrEntry[] = [];
   const inline: XattrEntry[] = [];
@@ -161,7 +183,10 @@ export function xattrArea(entries: readonly XattrEntry[], sharedKeys: ReadonlySe
   const size = XATTR_HEADER_SIZE + 4 * shared.length + inline.reduce((n, e) => n + e.size, 0);
   // i_xattr_icount is 16 bits: size = 12 + 4 × (icount − 1).
   if ((size - XATTR_HEADER_SIZE) / 4 + 1 > 0xffff) {
-    throw new ErofsError(`xattrs take ${size} bytes; EROFS allows at most ${12 + 4 * 0xfffe}`, path);
+    throw new ErofsError(
+      `xattrs take ${size} bytes; EROFS allows at most ${12 + 4 * 0xfffe}`,
+      path,
+    );
   }
   return { shared, inline, size };
 }

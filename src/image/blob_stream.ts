@@ -60,7 +60,8 @@ export function verifiedBlobStream(
   options: VerifiedBlobOptions = {},
 ): ReadableStream<Uint8Array> {
   const { algorithm, digest } = parseDigest(descriptor.digest);
-  const fail = (message: string) => new ImageError(message, { reference: options.reference, digest });
+  const fail = (message: string) =>
+    new ImageError(message, { reference: options.reference, digest });
   if (algorithm !== "sha256") {
     throw fail(`blob ${digest}: verifying ${algorithm} blobs while streaming is not supported yet`);
   }
@@ -73,7 +74,9 @@ export function verifiedBlobStream(
     },
     transform(chunk, controller) {
       count += chunk.length;
-      if (count > expected) throw fail(`blob ${digest} is at least ${count} bytes, expected ${expected}`);
+      if (count > expected) {
+        throw fail(`blob ${digest} is at least ${count} bytes, expected ${expected}`);
+      }
       hash.update(chunk);
       controller.enqueue(chunk);
     },

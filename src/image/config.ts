@@ -58,13 +58,20 @@ export function parseImageConfig(bytes: Uint8Array, source: ConfigSource = {}): 
   const variant = fields.optionalString("variant");
   const rootfs = fields.object("rootfs");
   const type = rootfs.string("type");
-  if (type !== "layers") rootfs.fail("type", `is ${JSON.stringify(type)}; only "layers" is supported`);
+  if (type !== "layers") {
+    rootfs.fail("type", `is ${JSON.stringify(type)}; only "layers" is supported`);
+  }
   const diffIds = rootfs.array("diff_ids", (value, path) => {
-    if (typeof value !== "string") return rootfs.fail("diff_ids", `has a non-string entry at ${path}`);
+    if (typeof value !== "string") {
+      return rootfs.fail("diff_ids", `has a non-string entry at ${path}`);
+    }
     try {
       return parseDigest(value).digest;
     } catch (error) {
-      return rootfs.fail("diff_ids", `has an invalid entry at ${path}: ${(error as Error).message}`);
+      return rootfs.fail(
+        "diff_ids",
+        `has an invalid entry at ${path}: ${(error as Error).message}`,
+      );
     }
   });
   if (source.layerCount !== undefined && diffIds.length !== source.layerCount) {

@@ -55,12 +55,16 @@ export interface ParsedDigest {
  */
 export function parseDigest(text: string): ParsedDigest {
   const colon = text.indexOf(":");
-  if (colon <= 0) throw new ImageError(`invalid digest ${JSON.stringify(text)}: expected algorithm:hex`);
+  if (colon <= 0) {
+    throw new ImageError(`invalid digest ${JSON.stringify(text)}: expected algorithm:hex`);
+  }
   const algorithm = text.slice(0, colon);
   const hex = text.slice(colon + 1);
   if (algorithm !== "sha256" && algorithm !== "sha512") {
     throw new ImageError(
-      `invalid digest ${JSON.stringify(text)}: unsupported digest algorithm ${JSON.stringify(algorithm)} (sha256 and sha512 are)`,
+      `invalid digest ${JSON.stringify(text)}: unsupported digest algorithm ${
+        JSON.stringify(algorithm)
+      } (sha256 and sha512 are)`,
     );
   }
   const length = HEX_LENGTH[algorithm];
@@ -89,7 +93,10 @@ function toHex(bytes: Uint8Array): string {
  * // "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
  * ```
  */
-export async function digestBytes(bytes: Uint8Array, algorithm: DigestAlgorithm = "sha256"): Promise<string> {
+export async function digestBytes(
+  bytes: Uint8Array,
+  algorithm: DigestAlgorithm = "sha256",
+): Promise<string> {
   if (algorithm === "sha256") return `sha256:${(await createSha256()).update(bytes).digestHex()}`;
   // No streaming SHA-512 exists in every runtime, but WebCrypto's one-shot
   // digest does, and small blobs are whole anyway.
@@ -124,7 +131,11 @@ export interface VerifyOptions {
  * await verifyDigest(bytes, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
  * ```
  */
-export async function verifyDigest(bytes: Uint8Array, digest: string, options: VerifyOptions = {}): Promise<void> {
+export async function verifyDigest(
+  bytes: Uint8Array,
+  digest: string,
+  options: VerifyOptions = {},
+): Promise<void> {
   const expected = parseDigest(digest);
   const actual = await digestBytes(bytes, expected.algorithm);
   if (actual !== expected.digest) {

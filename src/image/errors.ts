@@ -44,7 +44,9 @@ export class ImageError extends Error {
   readonly reference: string | undefined;
   readonly digest: string | undefined;
   constructor(message: string, context: ImageErrorContext = {}) {
-    super(context.reference ? `${context.reference}: ${message}` : message, { cause: context.cause });
+    super(context.reference ? `${context.reference}: ${message}` : message, {
+      cause: context.cause,
+    });
     this.name = "ImageError";
     this.reference = context.reference;
     this.digest = context.digest;

@@ -61,7 +61,10 @@ export function parseJson(bytes: Uint8Array, source: JsonSource): unknown {
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch (error) {
-    return fail(`is not valid JSON (${error instanceof Error ? error.message : String(error)})`, error);
+    return fail(
+      `is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      error,
+    );
   }
 }
 
@@ -227,7 +230,9 @@ export class JsonFields {
   optionalStrings(key: string): string[] | undefined {
     if (!this.has(key)) return undefined;
     return this.array(key, (value, path) => {
-      if (typeof value !== "string") this.#fail(`field "${path}" must be a string, not ${describe(value)}`);
+      if (typeof value !== "string") {
+        this.#fail(`field "${path}" must be a string, not ${describe(value)}`);
+      }
       return value;
     });
   }

@@ -94,7 +94,8 @@ export interface ManifestSource {
   what?: string;
 }
 
-const SCHEMA1 = "schema 1 manifests are not supported (obsolete since Docker 1.10); convert the image with a current tool first";
+const SCHEMA1 =
+  "schema 1 manifests are not supported (obsolete since Docker 1.10); convert the image with a current tool first";
 
 function sourceOf(source: ManifestSource): JsonSource {
   return {

@@ -35,8 +35,14 @@ export const MediaType = {
   DockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 } as const;
 
-const INDEX_TYPES: ReadonlySet<string> = new Set([MediaType.OciIndex, MediaType.DockerManifestList]);
-const MANIFEST_TYPES: ReadonlySet<string> = new Set([MediaType.OciManifest, MediaType.DockerManifest]);
+const INDEX_TYPES: ReadonlySet<string> = new Set([
+  MediaType.OciIndex,
+  MediaType.DockerManifestList,
+]);
+const MANIFEST_TYPES: ReadonlySet<string> = new Set([
+  MediaType.OciManifest,
+  MediaType.DockerManifest,
+]);
 const SCHEMA1_TYPES: ReadonlySet<string> = new Set([
   MediaType.DockerManifestV1,
   MediaType.DockerManifestV1Signed,

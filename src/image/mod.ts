@@ -41,16 +41,22 @@ export {
   verifyDigest,
   type VerifyOptions,
 } from "./digest.ts";
-export { verifiedBlobStream, type VerifiedBlobOptions } from "./blob_stream.ts";
-export { JsonFields, type JsonSource, MAX_MANIFEST_SIZE, parseJson, parseJsonObject } from "./json.ts";
+export { type VerifiedBlobOptions, verifiedBlobStream } from "./blob_stream.ts";
+export {
+  JsonFields,
+  type JsonSource,
+  MAX_MANIFEST_SIZE,
+  parseJson,
+  parseJsonObject,
+} from "./json.ts";
 export {
   type ImageIndex,
   type ImageManifest,
   type ManifestSource,
   parseDescriptor,
+  type ParsedManifest,
   parseImageIndex,
   parseManifest,
-  type ParsedManifest,
 } from "./manifest.ts";
 export { type ConfigSource, parseImageConfig } from "./config.ts";
 export {

@@ -69,7 +69,9 @@ export function normalizePlatform(platform: Platform): Platform {
   const architecture = known?.architecture ?? given;
   let variant = platform.variant?.toLowerCase() || known?.variant;
   if (variant !== undefined && /^\d+$/.test(variant)) variant = `v${variant}`;
-  if ((architecture === "arm64" && variant === "v8") || (architecture === "amd64" && variant === "v1")) {
+  if (
+    (architecture === "arm64" && variant === "v8") || (architecture === "amd64" && variant === "v1")
+  ) {
     variant = undefined;
   }
   return {
@@ -97,11 +99,17 @@ export function parsePlatform(text: string): Platform {
   const parts = text.trim().split("/");
   if (parts.length > 3 || parts.some((part) => part === "")) {
     throw new ImageError(
-      `invalid platform ${JSON.stringify(text)}: expected os/architecture[/variant], e.g. linux/arm64`,
+      `invalid platform ${
+        JSON.stringify(text)
+      }: expected os/architecture[/variant], e.g. linux/arm64`,
     );
   }
   const [os, architecture, variant] = parts.length === 1 ? ["linux", parts[0]!] : parts;
-  return normalizePlatform({ os: os!, architecture: architecture!, ...(variant !== undefined && { variant }) });
+  return normalizePlatform({
+    os: os!,
+    architecture: architecture!,
+    ...(variant !== undefined && { variant }),
+  });
 }
 
 /**
@@ -146,7 +154,9 @@ export function isAttestation(descriptor: Descriptor): boolean {
  */
 function variantLevel(platform: Platform): number | undefined {
   if (platform.architecture === "arm" && platform.variant) return Number(platform.variant.slice(1));
-  if (platform.architecture === "amd64") return platform.variant ? Number(platform.variant.slice(1)) : 1;
+  if (platform.architecture === "amd64") {
+    return platform.variant ? Number(platform.variant.slice(1)) : 1;
+  }
   return undefined;
 }
 
@@ -155,11 +165,15 @@ function variantLevel(platform: Platform): number | undefined {
  * match, n for a variant n levels older, `undefined` for no match.
  */
 function distance(candidate: Platform, wanted: Platform): number | undefined {
-  if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) return undefined;
+  if (candidate.os !== wanted.os || candidate.architecture !== wanted.architecture) {
+    return undefined;
+  }
   if (candidate.variant === wanted.variant) return 0;
   const have = variantLevel(candidate);
   const want = variantLevel(wanted);
-  if (have === undefined || want === undefined || Number.isNaN(have) || Number.isNaN(want)) return undefined;
+  if (have === undefined || want === undefined || Number.isNaN(have) || Number.isNaN(want)) {
+    return undefined;
+  }
   return have < want ? want - have : undefined;
 }
 

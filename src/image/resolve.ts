@@ -119,7 +119,11 @@ export function resolveImage(
  * });
  * ```
  */
-export function resolveIndex(store: BlobStore, index: ImageIndex, options: ResolveOptions): Promise<Image> {
+export function resolveIndex(
+  store: BlobStore,
+  index: ImageIndex,
+  options: ResolveOptions,
+): Promise<Image> {
   const resolver = new Resolver(store, options);
   return resolver.resolve(resolver.choose(index, undefined), 1);
 }
@@ -147,9 +151,15 @@ export async function readVerifiedBlob(
 ): Promise<Uint8Array> {
   const { digest, size } = descriptor;
   const fail = (message: string, cause?: unknown) =>
-    new ImageError(`${options.what} ${digest} ${message}`, { reference: options.reference, digest, cause });
+    new ImageError(`${options.what} ${digest} ${message}`, {
+      reference: options.reference,
+      digest,
+      cause,
+    });
   parseDigest(digest);
-  if (size > MAX_MANIFEST_SIZE) throw fail(`is ${size} bytes, more than the ${MAX_MANIFEST_SIZE}-byte limit`);
+  if (size > MAX_MANIFEST_SIZE) {
+    throw fail(`is ${size} bytes, more than the ${MAX_MANIFEST_SIZE}-byte limit`);
+  }
   if (store.stat) {
     const stored = await store.stat(descriptor);
     if (stored === undefined) throw fail("is missing");
@@ -162,7 +172,9 @@ export async function readVerifiedBlob(
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (filled + value.length > size) throw fail(`is at least ${filled + value.length} bytes, expected ${size}`);
+      if (filled + value.length > size) {
+        throw fail(`is at least ${filled + value.length} bytes, expected ${size}`);
+      }
       bytes.set(value, filled);
       filled += value.length;
     }
@@ -190,7 +202,9 @@ class Resolver {
     this.#store = store;
     this.#reference = options.reference;
     const platform = options.platform ?? DEFAULT_PLATFORM;
-    this.#platform = typeof platform === "string" ? parsePlatform(platform) : normalizePlatform(platform);
+    this.#platform = typeof platform === "string"
+      ? parsePlatform(platform)
+      : normalizePlatform(platform);
     this.#explicit = options.platform !== undefined;
     this.#signal = options.signal;
   }
@@ -210,7 +224,9 @@ class Resolver {
 
   async resolve(descriptor: Descriptor, depth: number): Promise<Image> {
     this.#signal?.throwIfAborted();
-    if (depth > MAX_DEPTH) throw this.#error(`indexes nest more than ${MAX_DEPTH} deep`, descriptor.digest);
+    if (depth > MAX_DEPTH) {
+      throw this.#error(`indexes nest more than ${MAX_DEPTH} deep`, descriptor.digest);
+    }
     const bytes = await readVerifiedBlob(this.#store, descriptor, {
       what: "manifest",
       reference: this.#reference,
@@ -221,7 +237,9 @@ class Resolver {
       digest: descriptor.digest,
       reference: this.#reference,
     });
-    if (parsed.kind === "index") return this.resolve(this.choose(parsed, descriptor.digest), depth + 1);
+    if (parsed.kind === "index") {
+      return this.resolve(this.choose(parsed, descriptor.digest), depth + 1);
+    }
     return this.#image(descriptor, parsed);
   }
 
@@ -250,14 +268,19 @@ class Resolver {
         digest,
       );
     }
-    const layers = await Promise.all(manifest.layers.map((layer, i) => this.#layer(layer, config.rootfs.diff_ids[i]!)));
+    const layers = await Promise.all(
+      manifest.layers.map((layer, i) => this.#layer(layer, config.rootfs.diff_ids[i]!)),
+    );
     return { reference: this.#reference, digest, platform, config, layers };
   }
 
   async #layer(descriptor: Descriptor, diffId: string): Promise<LayerBlob> {
     const { digest, mediaType, size } = descriptor;
     if (!isLayerMediaType(mediaType)) {
-      throw this.#error(`layer ${digest} has media type ${mediaType}, which is not a file-system layer`, digest);
+      throw this.#error(
+        `layer ${digest} has media type ${mediaType}, which is not a file-system layer`,
+        digest,
+      );
     }
     const { algorithm } = parseDigest(digest);
     if (algorithm !== "sha256") {
@@ -266,14 +289,17 @@ class Resolver {
     if (this.#store.stat) {
       const stored = await this.#store.stat(descriptor);
       if (stored === undefined) throw this.#error(`layer blob ${digest} is missing`, digest);
-      if (stored !== size) throw this.#error(`blob ${digest} is ${stored} bytes, expected ${size}`, digest);
+      if (stored !== size) {
+        throw this.#error(`blob ${digest} is ${stored} bytes, expected ${size}`, digest);
+      }
     }
     const store = this.#store;
     const reference = this.#reference;
     return {
       descriptor,
       diffId,
-      open: (signal) => verifiedBlobStream(store.open(descriptor, signal), descriptor, { reference, signal }),
+      open: (signal) =>
+        verifiedBlobStream(store.open(descriptor, signal), descriptor, { reference, signal }),
     };
   }
 }

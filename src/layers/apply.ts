@@ -7,13 +7,7 @@
  *
  * @module
  */
-import {
-  type FileContent,
-  type Inode,
-  type Metadata,
-  metadata,
-  type Tree,
-} from "../tree/mod.ts";
+import { type FileContent, type Inode, type Metadata, metadata, type Tree } from "../tree/mod.ts";
 import type { TarEntry } from "./tar/mod.ts";
 
 /**
@@ -59,7 +53,10 @@ export class LayerError extends Error {
     const where: string[] = [];
     if (options.layer !== undefined) where.push(`layer ${options.layer}`);
     if (path !== undefined) where.push(JSON.stringify(path));
-    super([...where, reason].join(": "), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      [...where, reason].join(": "),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "LayerError";
     this.path = path;
     this.layer = options.layer;
@@ -137,7 +134,10 @@ export function applyTarEntry(tree: Tree, entry: TarEntry, content?: FileContent
     case "file":
       if (!content) throw new LayerError(entry.path, "regular file without content");
       if (content.size !== entry.size) {
-        throw new LayerError(entry.path, `content is ${content.size} bytes, entry says ${entry.size}`);
+        throw new LayerError(
+          entry.path,
+          `content is ${content.size} bytes, entry says ${entry.size}`,
+        );
       }
       inode = { kind: "file", meta, content };
       break;
@@ -164,7 +164,10 @@ function applyHardLink(tree: Tree, entry: TarEntry, path: string): void {
   try {
     target = normalizeEntryPath(entry.linkname);
   } catch {
-    throw new LayerError(entry.path, `hard link target ${JSON.stringify(entry.linkname)} leaves the root`);
+    throw new LayerError(
+      entry.path,
+      `hard link target ${JSON.stringify(entry.linkname)} leaves the root`,
+    );
   }
   const inode = tree.get(target);
   if (!inode) {
@@ -174,7 +177,10 @@ function applyHardLink(tree: Tree, entry: TarEntry, path: string): void {
     );
   }
   if (inode.kind === "directory") {
-    throw new LayerError(entry.path, `hard link target ${JSON.stringify(entry.linkname)} is a directory`);
+    throw new LayerError(
+      entry.path,
+      `hard link target ${JSON.stringify(entry.linkname)} is a directory`,
+    );
   }
   // Linking a name to the inode it already has (e.g. a repeated member) is a no-op.
   if (tree.get(path) === inode) return;

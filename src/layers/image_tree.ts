@@ -141,24 +141,36 @@ export async function imageTree(image: Image, options: ImageTreeOptions = {}): P
 function selectLayer(image: Image, options: ImageTreeOptions): number | undefined {
   const count = image.layers.length;
   if (options.layer !== undefined && options.blob !== undefined) {
-    throw new LayerError(undefined, "choose one layer either by index (layer) or by digest (blob), not both");
+    throw new LayerError(
+      undefined,
+      "choose one layer either by index (layer) or by digest (blob), not both",
+    );
   }
   if (options.layer !== undefined) {
     const { layer } = options;
     if (!Number.isInteger(layer) || layer >= count || layer < -count) {
-      const valid = count === 0 ? "it has none" : `valid: 0…${count - 1} from the bottom, or −1…−${count} from the top`;
+      const valid = count === 0
+        ? "it has none"
+        : `valid: 0…${count - 1} from the bottom, or −1…−${count} from the top`;
       throw new LayerError(
         undefined,
-        `layer ${layer} is out of range: image ${image.reference} has ${count} layer${count === 1 ? "" : "s"} (${valid})`,
+        `layer ${layer} is out of range: image ${image.reference} has ${count} layer${
+          count === 1 ? "" : "s"
+        } (${valid})`,
       );
     }
     return layer < 0 ? count + layer : layer;
   }
   if (options.blob !== undefined) {
-    const index = image.layers.findIndex((blob) => blob.descriptor.digest === options.blob || blob.diffId === options.blob);
+    const index = image.layers.findIndex((blob) =>
+      blob.descriptor.digest === options.blob || blob.diffId === options.blob
+    );
     if (index < 0) {
       const list = image.layers.map((blob, i) => `${i}: ${blob.descriptor.digest}`).join(", ");
-      throw new LayerError(undefined, `image ${image.reference} has no layer ${options.blob} (layers: ${list || "none"})`);
+      throw new LayerError(
+        undefined,
+        `image ${image.reference} has no layer ${options.blob} (layers: ${list || "none"})`,
+      );
     }
     return index;
   }
@@ -178,7 +190,10 @@ function selectLayer(image: Image, options: ImageTreeOptions): number | undefine
  * console.log(tree.root.entries.size); // 0
  * ```
  */
-export async function layersTree(layers: readonly LayerInput[], options: LayersTreeOptions = {}): Promise<Tree> {
+export async function layersTree(
+  layers: readonly LayerInput[],
+  options: LayersTreeOptions = {},
+): Promise<Tree> {
   const { signal, onProgress } = options;
   const stack = new LayerStack({ keepWhiteouts: options.keepWhiteouts });
   const replay = new LayerReplay(layers, signal);
@@ -191,12 +206,17 @@ export async function layersTree(layers: readonly LayerInput[], options: LayersT
     progress(0, 0, false);
     const changes = stack.begin(layer.name);
     const hash = layer.diffId === undefined ? undefined : await hashFor(layer);
-    const tar = new CountingStream(decompressedStream(layer.open(signal), { mediaType: layer.mediaType }), hash);
+    const tar = new CountingStream(
+      decompressedStream(layer.open(signal), { mediaType: layer.mediaType }),
+      hash,
+    );
     let entries = 0;
     try {
       for await (const { entry } of readTar(tar, { signal })) {
         // File data is skipped by the reader; only pass 2 reads it.
-        const content = entry.type === "file" ? replay.content(index, entries, entry, sequence++) : undefined;
+        const content = entry.type === "file"
+          ? replay.content(index, entries, entry, sequence++)
+          : undefined;
         entries++;
         changes.apply(entry, content);
       }
@@ -227,7 +247,11 @@ export async function layersTree(layers: readonly LayerInput[], options: LayersT
 /** A hash for the layer's diff_id, refusing algorithms other than sha256. */
 async function hashFor(layer: LayerInput): Promise<StreamingHash> {
   if (!/^sha256:[0-9a-fA-F]{64}$/.test(layer.diffId!)) {
-    throw new LayerError(undefined, `unsupported or malformed diff_id ${JSON.stringify(layer.diffId)}`, { layer: layer.name });
+    throw new LayerError(
+      undefined,
+      `unsupported or malformed diff_id ${JSON.stringify(layer.diffId)}`,
+      { layer: layer.name },
+    );
   }
   return await createSha256();
 }
@@ -236,7 +260,9 @@ async function hashFor(layer: LayerInput): Promise<StreamingHash> {
 function layerFailure(error: unknown, layer: LayerInput, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted && error === signal.reason) return error;
   if (error instanceof LayerError) {
-    return error.layer === undefined ? new LayerError(error.path, error.reason, { layer: layer.name, cause: error.cause }) : error;
+    return error.layer === undefined
+      ? new LayerError(error.path, error.reason, { layer: layer.name, cause: error.cause })
+      : error;
   }
   const message = error instanceof Error ? error.message : String(error);
   return new LayerError(undefined, message, { layer: layer.name, cause: error });

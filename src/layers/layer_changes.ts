@@ -138,7 +138,14 @@ export function isOverlayXattr(name: string): boolean {
 }
 
 function newDirectory(impliedBy: string, inode?: DirectoryInode): LayerDirectory {
-  return { kind: "layer-directory", inode, impliedBy, opaque: false, whiteouts: new Map(), children: new Map() };
+  return {
+    kind: "layer-directory",
+    inode,
+    impliedBy,
+    opaque: false,
+    whiteouts: new Map(),
+    children: new Map(),
+  };
 }
 
 /**
@@ -191,7 +198,9 @@ export class LayerChanges {
   #apply(entry: TarEntry, content: FileContent | undefined): void {
     const names = splitPath(normalizeEntryPath(entry.path));
     if (names.length === 0) {
-      if (entry.type !== "directory") throw new LayerError(entry.path, `the root must be a directory, not a ${entry.type}`);
+      if (entry.type !== "directory") {
+        throw new LayerError(entry.path, `the root must be a directory, not a ${entry.type}`);
+      }
       this.root.inode = directory(entryMetadata(entry));
       return;
     }
@@ -199,7 +208,11 @@ export class LayerChanges {
     const base = names[names.length - 1];
     const parents = names.slice(0, -1);
     // AUFS bookkeeping (`.wh..wh.plnk/…`, `.wh..wh.aufs`): skipped, as Docker does.
-    if (names.some((name, i) => name.startsWith(AUFS_META_PREFIX) && (i < names.length - 1 || name !== OPAQUE_WHITEOUT))) {
+    if (
+      names.some((name, i) =>
+        name.startsWith(AUFS_META_PREFIX) && (i < names.length - 1 || name !== OPAQUE_WHITEOUT)
+      )
+    ) {
       return;
     }
     if (base.startsWith(WHITEOUT_PREFIX)) {
@@ -207,7 +220,9 @@ export class LayerChanges {
       if (base === OPAQUE_WHITEOUT) dir.opaque = true;
       else {
         const name = base.slice(WHITEOUT_PREFIX.length);
-        if (name === "." || name === "..") throw new LayerError(entry.path, `whiteout of '${name}'`);
+        if (name === "." || name === "..") {
+          throw new LayerError(entry.path, `whiteout of '${name}'`);
+        }
         checkName(entry.path, name);
         dir.whiteouts.set(name, { ...entryMetadata(entry), mode: 0 });
       }
@@ -230,7 +245,10 @@ export class LayerChanges {
       case "file":
         if (!content) throw new LayerError(entry.path, "regular file without content");
         if (content.size !== entry.size) {
-          throw new LayerError(entry.path, `content is ${content.size} bytes, entry says ${entry.size}`);
+          throw new LayerError(
+            entry.path,
+            `content is ${content.size} bytes, entry says ${entry.size}`,
+          );
         }
         dir.children.set(base, { kind: "file", meta, content });
         return;
@@ -240,7 +258,12 @@ export class LayerChanges {
         return;
       case "char":
       case "block":
-        dir.children.set(base, { kind: entry.type, meta, major: entry.devmajor, minor: entry.devminor });
+        dir.children.set(base, {
+          kind: entry.type,
+          meta,
+          major: entry.devmajor,
+          minor: entry.devminor,
+        });
         return;
       case "fifo":
         dir.children.set(base, { kind: "fifo", meta });
@@ -263,8 +286,15 @@ export class LayerChanges {
       }
       if (next.kind !== "layer-directory") {
         const parent = names.slice(0, i + 1).join("/");
-        const what = next.kind === "symlink" ? `a symlink (to ${JSON.stringify(next.target)})` : `a ${next.kind}`;
-        throw new LayerError(path, `parent ${JSON.stringify(parent)} is ${what} in the same layer; refusing to go through it`);
+        const what = next.kind === "symlink"
+          ? `a symlink (to ${JSON.stringify(next.target)})`
+          : `a ${next.kind}`;
+        throw new LayerError(
+          path,
+          `parent ${
+            JSON.stringify(parent)
+          } is ${what} in the same layer; refusing to go through it`,
+        );
       }
       dir = next;
     }
@@ -281,11 +311,19 @@ export class LayerChanges {
     try {
       path = normalizeEntryPath(entry.linkname);
     } catch {
-      throw new LayerError(entry.path, `hard link target ${JSON.stringify(entry.linkname)} leaves the root`);
+      throw new LayerError(
+        entry.path,
+        `hard link target ${JSON.stringify(entry.linkname)} leaves the root`,
+      );
     }
     const target = JSON.stringify(entry.linkname);
-    const isDirectory = () => new LayerError(entry.path, `hard link target ${target} is a directory`);
-    const missing = () => new LayerError(entry.path, `hard link target ${target} does not exist in this layer or below`);
+    const isDirectory = () =>
+      new LayerError(entry.path, `hard link target ${target} is a directory`);
+    const missing = () =>
+      new LayerError(
+        entry.path,
+        `hard link target ${target} does not exist in this layer or below`,
+      );
     const names = splitPath(path);
     if (names.length === 0) throw isDirectory();
     let upper: LayerDirectory | undefined = this.root;
@@ -294,7 +332,9 @@ export class LayerChanges {
       const name = names[i];
       const last = i === names.length - 1;
       const hidden = upper !== undefined && (upper.opaque || upper.whiteouts.has(name));
-      const below: Inode | undefined = !hidden && lower?.kind === "directory" ? lower.entries.get(name) : undefined;
+      const below: Inode | undefined = !hidden && lower?.kind === "directory"
+        ? lower.entries.get(name)
+        : undefined;
       const mine = upper?.children.get(name);
       if (mine?.kind === "layer-directory") {
         if (last) throw isDirectory();
@@ -322,12 +362,17 @@ export class LayerChanges {
   #named(path: string, error: unknown): LayerError {
     if (error instanceof LayerError) {
       if (error.layer !== undefined || this.layer === undefined) return error;
-      return new LayerError(error.path ?? path, error.reason, { layer: this.layer, cause: error.cause });
+      return new LayerError(error.path ?? path, error.reason, {
+        layer: this.layer,
+        cause: error.cause,
+      });
     }
     if (error instanceof TreeError) {
       // The tree's message starts with the path, which the layer error names anyway.
       const prefix = `${JSON.stringify(error.path)}: `;
-      const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+      const reason = error.message.startsWith(prefix)
+        ? error.message.slice(prefix.length)
+        : error.message;
       return new LayerError(path, reason, { layer: this.layer, cause: error });
     }
     throw error;

@@ -95,7 +95,13 @@ export class ReplayContent implements FileContent {
   readonly headerOffset: number;
   #replay: LayerReplay;
 
-  constructor(replay: LayerReplay, layer: number, ordinal: number, entry: TarEntry, sequence: number) {
+  constructor(
+    replay: LayerReplay,
+    layer: number,
+    ordinal: number,
+    entry: TarEntry,
+    sequence: number,
+  ) {
     this.#replay = replay;
     this.layer = layer;
     this.ordinal = ordinal;
@@ -171,7 +177,10 @@ export class LayerReplay {
 
   /** Bytes `[start, end)` of `content`. */
   async *stream(content: ReplayContent, start: number, end: number): AsyncGenerator<Uint8Array> {
-    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end && end <= content.size)) {
+    if (
+      !(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end &&
+        end <= content.size)
+    ) {
       throw new RangeError(`${content.path}: range [${start}, ${end}) outside 0…${content.size}`);
     }
     this.#signal?.throwIfAborted();
@@ -192,11 +201,19 @@ export class LayerReplay {
         if (to > from) yield from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
         if (at >= end) break;
       }
-      if (at < end) throw this.#error(content, `member ended after ${at} bytes, expected ${content.size}`);
+      if (at < end) {
+        throw this.#error(content, `member ended after ${at} bytes, expected ${content.size}`);
+      }
       completed = true;
     } catch (error) {
-      if (error instanceof LayerError || (this.#signal?.aborted && error === this.#signal.reason)) throw error;
-      throw this.#error(content, `reading the layer again failed: ${(error as Error)?.message ?? error}`, error);
+      if (error instanceof LayerError || (this.#signal?.aborted && error === this.#signal.reason)) {
+        throw error;
+      }
+      throw this.#error(
+        content,
+        `reading the layer again failed: ${(error as Error)?.message ?? error}`,
+        error,
+      );
     } finally {
       walk.busy = false;
       // A reader that stopped early (an error downstream) gets no stream left open.
@@ -243,19 +260,24 @@ export class LayerReplay {
   async #advance(walk: Walk, content: ReplayContent): Promise<TarMember> {
     while (walk.ordinal < content.ordinal) {
       const next = await walk.members.next();
-      if (next.done) throw this.#error(content, "the layer ended before this member on the second read");
+      if (next.done) {
+        throw this.#error(content, "the layer ended before this member on the second read");
+      }
       walk.ordinal++;
       walk.member = next.value;
     }
     const member = walk.member!;
     const { entry } = member;
     if (
-      walk.ordinal !== content.ordinal || entry.path !== content.path || entry.size !== content.size ||
+      walk.ordinal !== content.ordinal || entry.path !== content.path ||
+      entry.size !== content.size ||
       entry.headerOffset !== content.headerOffset || entry.type !== "file"
     ) {
       throw this.#error(
         content,
-        `the layer changed between reads: member ${content.ordinal} is now ${JSON.stringify(entry.path)} ` +
+        `the layer changed between reads: member ${content.ordinal} is now ${
+          JSON.stringify(entry.path)
+        } ` +
           `(${entry.type}, ${entry.size} bytes at header offset ${entry.headerOffset})`,
       );
     }

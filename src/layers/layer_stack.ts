@@ -113,7 +113,9 @@ export class LayerStack {
    * through a symlink is refused, never followed).
    */
   commit(changes: LayerChanges): void {
-    if (changes !== this.#open) throw new Error(`layer ${changes.layer ?? ""} was not begun on this stack`);
+    if (changes !== this.#open) {
+      throw new Error(`layer ${changes.layer ?? ""} was not begun on this stack`);
+    }
     this.#open = undefined;
     this.#merge(changes.root, this.tree.root, changes.layer);
   }
@@ -147,7 +149,9 @@ export class LayerStack {
         const meta = upper.inode.meta;
         // Once opaque within the stack, a directory stays opaque: it must keep
         // hiding the layers below the stack whatever later layers say about it.
-        if (this.#keep && lower.meta.xattrs.has(OVERLAY_OPAQUE)) meta.xattrs.set(OVERLAY_OPAQUE, YES);
+        if (this.#keep && lower.meta.xattrs.has(OVERLAY_OPAQUE)) {
+          meta.xattrs.set(OVERLAY_OPAQUE, YES);
+        }
         lower.meta = meta;
       }
       if (upper.opaque) {
@@ -156,8 +160,9 @@ export class LayerStack {
       }
       for (const [name, meta] of upper.whiteouts) {
         // Kept even where nothing is below in the stack: layers below the stack may hold the name.
-        if (this.#keep) lower.entries.set(name, { kind: "char", meta: { ...meta }, major: 0, minor: 0 });
-        else lower.entries.delete(name);
+        if (this.#keep) {
+          lower.entries.set(name, { kind: "char", meta: { ...meta }, major: 0, minor: 0 });
+        } else lower.entries.delete(name);
       }
       for (const [name, node] of upper.children) {
         const existing = lower.entries.get(name);
@@ -185,7 +190,12 @@ export class LayerStack {
 }
 
 /** The error for an entry whose implied parent is a lower layer's non-directory. */
-function throughLower(entryPath: string, parent: string, existing: Inode, layer: string | undefined): LayerError {
+function throughLower(
+  entryPath: string,
+  parent: string,
+  existing: Inode,
+  layer: string | undefined,
+): LayerError {
   const what = existing.kind === "symlink"
     ? `a symlink (to ${JSON.stringify(existing.target)}) in a lower layer; refusing to follow it`
     : `a ${existing.kind} in a lower layer, and this layer does not replace it with a directory`;

@@ -18,12 +18,7 @@
  * @module
  */
 export * from "./tar/mod.ts";
-export {
-  applyTarEntry,
-  LayerError,
-  type LayerErrorOptions,
-  normalizeEntryPath,
-} from "./apply.ts";
+export { applyTarEntry, LayerError, type LayerErrorOptions, normalizeEntryPath } from "./apply.ts";
 export {
   isOverlayXattr,
   isWhiteoutDevice,
@@ -34,7 +29,12 @@ export {
   OPAQUE_WHITEOUT,
   WHITEOUT_PREFIX,
 } from "./layer_changes.ts";
-export { LayerStack, type LayerStackOptions, OVERLAY_OPAQUE, OVERLAY_ORIGIN } from "./layer_stack.ts";
+export {
+  LayerStack,
+  type LayerStackOptions,
+  OVERLAY_OPAQUE,
+  OVERLAY_ORIGIN,
+} from "./layer_stack.ts";
 export { type LayerInput, LayerReplay, ReplayContent } from "./layer_replay.ts";
 export {
   imageTree,

@@ -37,11 +37,18 @@ export interface RegistryClientOptions extends TransportOptions {
 }
 
 /** Reads a response body, refusing more than `limit` bytes. */
-async function readLimited(response: Response, limit: number, what: string, host: string): Promise<Uint8Array> {
+async function readLimited(
+  response: Response,
+  limit: number,
+  what: string,
+  host: string,
+): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (declared > limit) {
     await response.body?.cancel();
-    throw new RegistryError(`${what} is ${declared} bytes; at most ${limit} accepted`, { registry: host });
+    throw new RegistryError(`${what} is ${declared} bytes; at most ${limit} accepted`, {
+      registry: host,
+    });
   }
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -90,7 +97,11 @@ export class RegistryClient {
    * from the bytes (and must match a digest reference); the registry's
    * `Docker-Content-Digest` is not trusted.
    */
-  async manifest(repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+  async manifest(
+    repository: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<FetchedManifest> {
     const byDigest = reference.includes(":");
     let response: Response;
     try {
@@ -101,19 +112,36 @@ export class RegistryClient {
         digest: byDigest ? reference : undefined,
       });
     } catch (error) {
-      if (error instanceof RegistryError && error.status === 404) throw await this.#notFound(repository, reference, error, signal);
+      if (error instanceof RegistryError && error.status === 404) {
+        throw await this.#notFound(repository, reference, error, signal);
+      }
       throw error;
     }
-    const bytes = await readLimited(response, MAX_MANIFEST_SIZE, `manifest ${reference}`, this.host);
-    const digest = await digestBytes(bytes, byDigest && reference.startsWith("sha512:") ? "sha512" : "sha256");
+    const bytes = await readLimited(
+      response,
+      MAX_MANIFEST_SIZE,
+      `manifest ${reference}`,
+      this.host,
+    );
+    const digest = await digestBytes(
+      bytes,
+      byDigest && reference.startsWith("sha512:") ? "sha512" : "sha256",
+    );
     if (byDigest && digest !== reference) {
-      throw new RegistryError(`manifest ${reference} has digest ${digest}`, { registry: this.host, repository, digest: reference });
+      throw new RegistryError(`manifest ${reference} has digest ${digest}`, {
+        registry: this.host,
+        repository,
+        digest: reference,
+      });
     }
     let mediaType = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType)) {
       // Some registries answer application/json: the body's mediaType decides.
       try {
-        const body = JSON.parse(new TextDecoder().decode(bytes)) as { mediaType?: unknown; manifests?: unknown };
+        const body = JSON.parse(new TextDecoder().decode(bytes)) as {
+          mediaType?: unknown;
+          manifests?: unknown;
+        };
         mediaType = typeof body.mediaType === "string"
           ? body.mediaType
           : Array.isArray(body.manifests)
@@ -130,19 +158,39 @@ export class RegistryClient {
    * Tells a missing repository from a missing tag (registries answer both
    * with MANIFEST_UNKNOWN or NAME_UNKNOWN) by asking for the tag list.
    */
-  async #notFound(repository: string, reference: string, error: RegistryError, signal?: AbortSignal): Promise<RegistryError> {
+  async #notFound(
+    repository: string,
+    reference: string,
+    error: RegistryError,
+    signal?: AbortSignal,
+  ): Promise<RegistryError> {
     const context = { registry: this.host, repository, status: 404, code: error.code };
     try {
-      const response = await this.#transport.get(`/v2/${repository}/tags/list?n=20`, { repository, signal });
-      const body = JSON.parse(new TextDecoder().decode(await readLimited(response, 1 << 20, "tag list", this.host))) as {
+      const response = await this.#transport.get(`/v2/${repository}/tags/list?n=20`, {
+        repository,
+        signal,
+      });
+      const body = JSON.parse(
+        new TextDecoder().decode(await readLimited(response, 1 << 20, "tag list", this.host)),
+      ) as {
         tags?: unknown;
       };
-      const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === "string") : [];
-      const known = tags.length > 0 ? `; it has ${tags.slice(0, 10).join(", ")}${tags.length > 10 ? ", …" : ""}` : "";
-      return new RegistryError(`${reference.includes(":") ? "manifest" : "tag"} ${reference} not found${known}`, context);
+      const tags = Array.isArray(body.tags)
+        ? body.tags.filter((t): t is string => typeof t === "string")
+        : [];
+      const known = tags.length > 0
+        ? `; it has ${tags.slice(0, 10).join(", ")}${tags.length > 10 ? ", …" : ""}`
+        : "";
+      return new RegistryError(
+        `${reference.includes(":") ? "manifest" : "tag"} ${reference} not found${known}`,
+        context,
+      );
     } catch (listError) {
       if (listError instanceof RegistryError && listError.status === 404) {
-        return new RegistryError("repository not found", { ...context, code: listError.code ?? error.code });
+        return new RegistryError("repository not found", {
+          ...context,
+          code: listError.code ?? error.code,
+        });
       }
       return error;
     }
@@ -153,8 +201,14 @@ export class RegistryClient {
    * A connection that drops or stalls mid-body is resumed with `Range`
    * from the last byte received; the bytes are not verified here.
    */
-  blob(repository: string, descriptor: Descriptor, signal?: AbortSignal): ReadableStream<Uint8Array> {
-    const kind = isIndexMediaType(descriptor.mediaType) || isManifestMediaType(descriptor.mediaType) ? "manifests" : "blobs";
+  blob(
+    repository: string,
+    descriptor: Descriptor,
+    signal?: AbortSignal,
+  ): ReadableStream<Uint8Array> {
+    const kind = isIndexMediaType(descriptor.mediaType) || isManifestMediaType(descriptor.mediaType)
+      ? "manifests"
+      : "blobs";
     const path = `/v2/${repository}/${kind}/${descriptor.digest}`;
     const transport = this.#transport;
     const stallMs = this.#stallMs;
@@ -165,9 +219,16 @@ export class RegistryClient {
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
     const open = async () => {
-      const headers: Record<string, string> = kind === "manifests" ? { accept: MANIFEST_ACCEPT } : {};
+      const headers: Record<string, string> = kind === "manifests"
+        ? { accept: MANIFEST_ACCEPT }
+        : {};
       if (received > 0) headers.range = `bytes=${received}-`;
-      response = await transport.get(path, { repository, headers, signal, digest: descriptor.digest });
+      response = await transport.get(path, {
+        repository,
+        headers,
+        signal,
+        digest: descriptor.digest,
+      });
       let skip = 0;
       if (received > 0 && response.status !== 206) skip = received; // no Range support: skip what we have
       const body = response.body ?? new ReadableStream<Uint8Array>();
@@ -180,7 +241,10 @@ export class RegistryClient {
           try {
             if (!reader) await open();
             const current = response!;
-            const timer = setTimeout(() => abortResponse(current, new Error(`no data for ${stallMs} ms`)), stallMs);
+            const timer = setTimeout(
+              () => abortResponse(current, new Error(`no data for ${stallMs} ms`)),
+              stallMs,
+            );
             let result: ReadableStreamReadResult<Uint8Array>;
             try {
               result = await reader!.read();
@@ -197,12 +261,17 @@ export class RegistryClient {
           } catch (error) {
             if (signal?.aborted || error instanceof RegistryError || resumes >= 5) {
               if (error instanceof RegistryError || signal?.aborted) throw error;
-              throw new RegistryError(`download of ${descriptor.digest} failed after ${resumes} resumes: ${String(error)}`, {
-                registry: host,
-                repository,
-                digest: descriptor.digest,
-                cause: error,
-              });
+              throw new RegistryError(
+                `download of ${descriptor.digest} failed after ${resumes} resumes: ${
+                  String(error)
+                }`,
+                {
+                  registry: host,
+                  repository,
+                  digest: descriptor.digest,
+                  cause: error,
+                },
+              );
             }
             resumes++;
             reader = undefined;

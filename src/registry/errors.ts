@@ -38,9 +38,16 @@ export class RegistryError extends Error {
   readonly digest?: string;
 
   constructor(message: string, context: RegistryErrorContext) {
-    const where = context.repository ? `${context.registry}/${context.repository}` : context.registry;
-    const http = context.status === undefined ? "" : ` (HTTP ${context.status}${context.code ? ` ${context.code}` : ""})`;
-    super(`${where}: ${message}${http}`, context.cause === undefined ? undefined : { cause: context.cause });
+    const where = context.repository
+      ? `${context.registry}/${context.repository}`
+      : context.registry;
+    const http = context.status === undefined
+      ? ""
+      : ` (HTTP ${context.status}${context.code ? ` ${context.code}` : ""})`;
+    super(
+      `${where}: ${message}${http}`,
+      context.cause === undefined ? undefined : { cause: context.cause },
+    );
     this.name = "RegistryError";
     this.registry = context.registry;
     this.repository = context.repository;
@@ -54,7 +61,9 @@ export class RegistryError extends Error {
  * Reads the registry's error body (`{"errors":[{"code","message"}]}`) if
  * there is one; never throws.
  */
-export async function registryErrorDetail(response: Response): Promise<{ code?: string; message?: string }> {
+export async function registryErrorDetail(
+  response: Response,
+): Promise<{ code?: string; message?: string }> {
   try {
     const text = (await response.text()).slice(0, 64 * 1024);
     const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };

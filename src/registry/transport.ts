@@ -88,7 +88,9 @@ function retryAfter(response: Response): number | undefined {
 export class RegistryTransport {
   readonly host: string;
   readonly base: string;
-  #options: Required<Omit<TransportOptions, "authorizer" | "plainHttp">> & { authorizer?: Authorizer };
+  #options: Required<Omit<TransportOptions, "authorizer" | "plainHttp">> & {
+    authorizer?: Authorizer;
+  };
 
   constructor(options: TransportOptions) {
     this.host = options.host;
@@ -110,7 +112,12 @@ export class RegistryTransport {
    */
   async get(
     path: string,
-    options: { repository: string | undefined; headers?: Record<string, string>; signal?: AbortSignal; digest?: string },
+    options: {
+      repository: string | undefined;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      digest?: string;
+    },
   ): Promise<Response> {
     const { attempts, backoffMs } = this.#options;
     let challenged = false;
@@ -130,7 +137,11 @@ export class RegistryTransport {
       if (response.status === 401 && !challenged && this.#options.authorizer) {
         challenged = true;
         const sent = sentRequests.get(response)!;
-        const retry = await this.#options.authorizer.handleChallenge(sent, response, options.repository ?? "");
+        const retry = await this.#options.authorizer.handleChallenge(
+          sent,
+          response,
+          options.repository ?? "",
+        );
         await response.body?.cancel();
         if (retry) {
           attempt--; // a fresh token is not a retry of a failure
@@ -146,25 +157,40 @@ export class RegistryTransport {
       }
       return this.#fail(response, options);
     }
-    throw new RegistryError(`request for ${path} failed after ${attempts} attempts: ${String(lastError)}`, {
-      registry: this.host,
-      repository: options.repository,
-      digest: options.digest,
-      cause: lastError,
-    });
+    throw new RegistryError(
+      `request for ${path} failed after ${attempts} attempts: ${String(lastError)}`,
+      {
+        registry: this.host,
+        repository: options.repository,
+        digest: options.digest,
+        cause: lastError,
+      },
+    );
   }
 
   /** One more plain attempt, only to read the final error body. */
-  #refetch(path: string, options: { repository: string | undefined; headers?: Record<string, string>; signal?: AbortSignal }) {
+  #refetch(
+    path: string,
+    options: {
+      repository: string | undefined;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    },
+  ) {
     return this.#follow(new URL(path, this.base), options);
   }
 
-  async #fail(response: Response, options: { repository: string | undefined; digest?: string }): Promise<never> {
+  async #fail(
+    response: Response,
+    options: { repository: string | undefined; digest?: string },
+  ): Promise<never> {
     const detail = await registryErrorDetail(response);
     const sentCredentials = (await this.#options.authorizer?.hasCredentials?.()) ??
       sentRequests.get(response)?.headers.has("authorization") ?? false;
     const what = response.status === 401
-      ? sentCredentials ? "credentials refused" : "authentication required (no credentials given: --creds, --authfile or a docker login)"
+      ? sentCredentials
+        ? "credentials refused"
+        : "authentication required (no credentials given: --creds, --authfile or a docker login)"
       : response.status === 403
       ? "access denied"
       : response.status === 404
@@ -182,29 +208,43 @@ export class RegistryTransport {
   /** One request, redirects followed by hand; `Authorization` only on the registry's origin. */
   async #follow(
     url: URL,
-    options: { repository: string | undefined; headers?: Record<string, string>; signal?: AbortSignal },
+    options: {
+      repository: string | undefined;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    },
   ): Promise<Response> {
     const origin = new URL(this.base).origin;
     const seen = new Set<string>();
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       if (seen.has(url.href)) {
-        throw new RegistryError(`redirect loop at ${url.origin}${url.pathname}`, { registry: this.host, repository: options.repository });
+        throw new RegistryError(`redirect loop at ${url.origin}${url.pathname}`, {
+          registry: this.host,
+          repository: options.repository,
+        });
       }
       seen.add(url.href);
       const headers = new Headers(options.headers);
       if (url.origin === origin && this.#options.authorizer) {
         let authorization: string | undefined;
         try {
-          authorization = await this.#options.authorizer.authorization(url, options.repository ?? "", options.signal);
+          authorization = await this.#options.authorizer.authorization(
+            url,
+            options.repository ?? "",
+            options.signal,
+          );
         } catch (error) {
           if (options.signal?.aborted) throw error;
           // A refused token request is an answer, not a network failure: no retries.
-          throw new RegistryError(`authentication failed: ${error instanceof Error ? error.message : String(error)}`, {
-            registry: this.host,
-            repository: options.repository,
-            status: (error as { status?: number }).status,
-            cause: error,
-          });
+          throw new RegistryError(
+            `authentication failed: ${error instanceof Error ? error.message : String(error)}`,
+            {
+              registry: this.host,
+              repository: options.repository,
+              status: (error as { status?: number }).status,
+              cause: error,
+            },
+          );
         }
         if (authorization) headers.set("authorization", authorization);
       }
@@ -212,10 +252,13 @@ export class RegistryTransport {
       // stalls by the reader (see `stall`), so a long healthy download is never cut.
       const controller = new AbortController();
       const timer = setTimeout(
-        () => controller.abort(new Error(`no response within ${this.#options.headersTimeoutMs} ms`)),
+        () =>
+          controller.abort(new Error(`no response within ${this.#options.headersTimeoutMs} ms`)),
         this.#options.headersTimeoutMs,
       );
-      const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, controller.signal])
+        : controller.signal;
       let response: Response;
       try {
         response = await this.#options.fetch(url, { headers, redirect: "manual", signal });
@@ -228,10 +271,17 @@ export class RegistryTransport {
       const location = response.headers.get("location");
       await response.body?.cancel();
       if (!location) {
-        throw new RegistryError(`redirect without a Location`, { registry: this.host, repository: options.repository, status: response.status });
+        throw new RegistryError(`redirect without a Location`, {
+          registry: this.host,
+          repository: options.repository,
+          status: response.status,
+        });
       }
       url = new URL(location, url);
     }
-    throw new RegistryError(`more than ${MAX_REDIRECTS} redirects`, { registry: this.host, repository: options.repository });
+    throw new RegistryError(`more than ${MAX_REDIRECTS} redirects`, {
+      registry: this.host,
+      repository: options.repository,
+    });
   }
 }

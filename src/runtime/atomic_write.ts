@@ -138,12 +138,16 @@ export async function writeFileAtomic(
 }
 
 /** Where output really goes: symlinks resolved, and whether it is a device/FIFO. */
-async function resolveTarget(path: string): Promise<{ path: string; special: boolean; block: boolean }> {
+async function resolveTarget(
+  path: string,
+): Promise<{ path: string; special: boolean; block: boolean }> {
   let info;
   try {
     info = await lstat(path);
   } catch (error) {
-    if ((error as { code?: string }).code === "ENOENT") return { path, special: false, block: false };
+    if ((error as { code?: string }).code === "ENOENT") {
+      return { path, special: false, block: false };
+    }
     throw error;
   }
   if (info.isSymbolicLink()) {
@@ -158,7 +162,8 @@ async function resolveTarget(path: string): Promise<{ path: string; special: boo
     }
   }
   if (info.isDirectory()) throw new Error(`${path}: is a directory`);
-  const special = info.isBlockDevice() || info.isCharacterDevice() || info.isFIFO() || info.isSocket();
+  const special = info.isBlockDevice() || info.isCharacterDevice() || info.isFIFO() ||
+    info.isSocket();
   return { path, special, block: info.isBlockDevice() };
 }
 

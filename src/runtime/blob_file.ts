@@ -43,7 +43,10 @@ export interface FileStreamOptions {
  * console.log(await response.json());
  * ```
  */
-export function openFileStream(path: string, options: FileStreamOptions = {}): ReadableStream<Uint8Array> {
+export function openFileStream(
+  path: string,
+  options: FileStreamOptions = {},
+): ReadableStream<Uint8Array> {
   const offset = options.offset ?? 0;
   const signal = options.signal;
   let chunks: AsyncIterator<Uint8Array> | undefined;

@@ -15,8 +15,8 @@ import {
   checkName,
   type DirectoryInode,
   type Inode,
-  metadata,
   type Metadata,
+  metadata,
   type Timestamp,
   Tree,
 } from "../tree/mod.ts";
@@ -88,7 +88,10 @@ function metadataOf(stats: BigIntStats): Metadata {
  * for (const [path, inode] of tree.walk()) console.log(inode.kind, path || "/");
  * ```
  */
-export async function readDirectoryTree(path: string, options: ReadDirectoryOptions = {}): Promise<Tree> {
+export async function readDirectoryTree(
+  path: string,
+  options: ReadDirectoryOptions = {},
+): Promise<Tree> {
   const root = await realpath(path);
   const rootStats = lstatSync(root, { bigint: true });
   if (!rootStats.isDirectory()) throw new Error(`${path}: not a directory`);
@@ -123,7 +126,9 @@ export async function readDirectoryTree(path: string, options: ReadDirectoryOpti
     (options.onWarning ?? ((text: string) => console.warn(text)))(message);
   };
   if (!timesFound) warn("GNU find not found: mtimes are rounded to milliseconds on this runtime");
-  if (!xattrsFound) warn("getfattr not found (install the 'attr' package): extended attributes are not read");
+  if (!xattrsFound) {
+    warn("getfattr not found (install the 'attr' package): extended attributes are not read");
+  }
   // A path that appeared after the walk is not in the tree: skip it.
   for (const [relative, mtime] of times) {
     const inode = tree.get(relative);
@@ -171,7 +176,9 @@ async function walk(root: string, tree: Tree, signal: AbortSignal | undefined): 
       }
       const inode = inodeOf(stats, childAbsolute, links);
       dir.entries.set(name, inode);
-      if (inode.kind === "directory") pending.push({ absolute: childAbsolute, relative: childPath, dir: inode });
+      if (inode.kind === "directory") {
+        pending.push({ absolute: childAbsolute, relative: childPath, dir: inode });
+      }
       if (++sinceYield === YIELD_EVERY) {
         sinceYield = 0;
         await new Promise((resolve) => setTimeout(resolve, 0));

@@ -52,7 +52,9 @@ export function fileRegionContent(path: string, offset: number, size: number): F
             const bytesRead = readSync(fd, buffer, filled, want - filled, position + filled);
             if (bytesRead === 0) {
               throw new Error(
-                `${path}: ends at byte ${position + filled}, before ${stop} (did it change while being read?)`,
+                `${path}: ends at byte ${
+                  position + filled
+                }, before ${stop} (did it change while being read?)`,
               );
             }
             filled += bytesRead;
@@ -125,4 +127,3 @@ export async function openRandomAccessFile(path: string): Promise<RandomAccessFi
     throw error;
   }
 }
-

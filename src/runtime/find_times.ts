@@ -15,12 +15,12 @@ const utf8 = new TextDecoder("utf-8");
 /**
  * Whether this runtime's `lstat` loses sub-millisecond precision. Deno is
  * the one known case; Node reads `st_mtim` exactly.
-  *
-  * @example
-  * ```ts
-  * import { lstatRoundsTimes } from "./find_times.ts";
-  * if (lstatRoundsTimes()) console.log("exact mtimes need GNU find here");
-  * ```
+ *
+ * @example
+ * ```ts
+ * import { lstatRoundsTimes } from "./find_times.ts";
+ * if (lstatRoundsTimes()) console.log("exact mtimes need GNU find here");
+ * ```
  */
 export function lstatRoundsTimes(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -57,7 +57,9 @@ export class FindTimesParser {
 
   /** Checks nothing was left half-parsed. */
   end(): void {
-    if (this.#records.rest.length > 0 || this.#fields.length > 0) throw new Error("find: output ends mid-record");
+    if (this.#records.rest.length > 0 || this.#fields.length > 0) {
+      throw new Error("find: output ends mid-record");
+    }
   }
 
   #field(field: string): void {
@@ -93,10 +95,17 @@ export async function readTreeTimes(
   const parser = new FindTimesParser(sink);
   let found: boolean;
   try {
-    found = await streamCommand("find", [root, "-printf", "%P\\0%Ts\\0%TT\\0"], (chunk) => parser.push(chunk), signal);
+    found = await streamCommand(
+      "find",
+      [root, "-printf", "%P\\0%Ts\\0%TT\\0"],
+      (chunk) => parser.push(chunk),
+      signal,
+    );
   } catch (error) {
     // BSD find rejects -printf: treat like a missing tool.
-    if (signal?.aborted || !/printf|unknown primary|illegal option/i.test(String(error))) throw error;
+    if (signal?.aborted || !/printf|unknown primary|illegal option/i.test(String(error))) {
+      throw error;
+    }
     return false;
   }
   if (found) parser.end();

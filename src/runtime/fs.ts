@@ -17,4 +17,4 @@
  */
 export { fileRegionContent, openRandomAccessFile, type RandomAccessFile } from "./file_content.ts";
 export { writeFileAtomic, type WriteFileOptions } from "./atomic_write.ts";
-export { readDirectoryTree, type ReadDirectoryOptions } from "./dir_tree.ts";
+export { type ReadDirectoryOptions, readDirectoryTree } from "./dir_tree.ts";

@@ -37,7 +37,8 @@ function unescape(bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < bytes.length; i++) {
     const octal = (k: number) => bytes[i + k] >= 0x30 && bytes[i + k] <= 0x37;
     if (bytes[i] === BACKSLASH && i + 3 < bytes.length && octal(1) && octal(2) && octal(3)) {
-      out[n++] = ((bytes[i + 1] - 0x30) << 6) | ((bytes[i + 2] - 0x30) << 3) | (bytes[i + 3] - 0x30);
+      out[n++] = ((bytes[i + 1] - 0x30) << 6) | ((bytes[i + 2] - 0x30) << 3) |
+        (bytes[i + 3] - 0x30);
       i += 3;
     } else if (bytes[i] === BACKSLASH && bytes[i + 1] === BACKSLASH) {
       out[n++] = BACKSLASH;
@@ -59,8 +60,13 @@ function decodeValue(text: Uint8Array, line: string): Uint8Array {
   }
   if (ascii === "0x" || ascii === "0X") {
     const hex = utf8.decode(text.subarray(2));
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new Error(`getfattr: bad hex value in ${JSON.stringify(line)}`);
-    return Uint8Array.from({ length: hex.length / 2 }, (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) {
+      throw new Error(`getfattr: bad hex value in ${JSON.stringify(line)}`);
+    }
+    return Uint8Array.from(
+      { length: hex.length / 2 },
+      (_, i) => parseInt(hex.slice(2 * i, 2 * i + 2), 16),
+    );
   }
   if (text[0] === 0x22 && text[text.length - 1] === 0x22 && text.length >= 2) {
     return unescape(text.subarray(1, text.length - 1)).slice();
@@ -117,7 +123,9 @@ export class GetfattrParser {
     }
     if (line[0] === 0x23) return; // other comments
     const text = utf8.decode(line);
-    if (this.#path === undefined) throw new Error(`getfattr: attribute outside a file record: ${JSON.stringify(text)}`);
+    if (this.#path === undefined) {
+      throw new Error(`getfattr: attribute outside a file record: ${JSON.stringify(text)}`);
+    }
     // Names have '=' escaped (\075), so the first raw '=' separates the value.
     const eq = line.indexOf(EQUALS);
     const name = utf8.decode(unescape(eq < 0 ? line : line.subarray(0, eq)));
@@ -154,7 +162,11 @@ function relativeTo(root: string, path: string): string | undefined {
  * if (!found) console.warn("getfattr missing: no xattrs");
  * ```
  */
-export async function readTreeXattrs(root: string, sink: XattrSink, signal?: AbortSignal): Promise<boolean> {
+export async function readTreeXattrs(
+  root: string,
+  sink: XattrSink,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const parser = new GetfattrParser((path, xattrs) => {
     const relative = relativeTo(root, path);
     if (relative !== undefined) sink(relative, xattrs);

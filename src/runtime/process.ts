@@ -59,7 +59,10 @@ export interface ProcessIo {
  * await writeStdout(lines());
  * ```
  */
-export async function writeStdout(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+export async function writeStdout(
+  chunks: AsyncIterable<Uint8Array>,
+  signal?: AbortSignal,
+): Promise<void> {
   const out = process.stdout;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -142,7 +145,9 @@ const SIGNAL_STATUS = { SIGINT: 130, SIGTERM: 143 } as const;
  * });
  * ```
  */
-export async function runMain(main: (args: string[], io: ProcessIo) => Promise<number>): Promise<void> {
+export async function runMain(
+  main: (args: string[], io: ProcessIo) => Promise<number>,
+): Promise<void> {
   const controller = new AbortController();
   const onSignal = (name: keyof typeof SIGNAL_STATUS) => {
     if (controller.signal.aborted) process.exit(SIGNAL_STATUS[name]);

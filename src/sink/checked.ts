@@ -24,7 +24,9 @@ export async function* checkedChunks(
   let total = 0;
   for await (const chunk of image.chunks()) {
     total += chunk.length;
-    if (total > image.size) throw new Error(`image streamed more than its size of ${image.size} bytes`);
+    if (total > image.size) {
+      throw new Error(`image streamed more than its size of ${image.size} bytes`);
+    }
     yield chunk;
   }
   if (total !== image.size) {

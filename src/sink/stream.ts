@@ -25,7 +25,9 @@ import { checkedChunks } from "./checked.ts";
  * });
  * ```
  */
-export function imageStream(image: Pick<ErofsImage, "size" | "chunks">): ReadableStream<Uint8Array> {
+export function imageStream(
+  image: Pick<ErofsImage, "size" | "chunks">,
+): ReadableStream<Uint8Array> {
   let iterator: AsyncIterator<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

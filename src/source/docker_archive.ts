@@ -16,7 +16,12 @@ import { digestBytes } from "../image/digest.ts";
 import { ImageError } from "../image/errors.ts";
 import { failWith, JsonFields, MAX_MANIFEST_SIZE, parseJson } from "../image/json.ts";
 import { MediaType } from "../image/media_types.ts";
-import { formatPlatform, normalizePlatform, parsePlatform, platformRuns } from "../image/platform.ts";
+import {
+  formatPlatform,
+  normalizePlatform,
+  parsePlatform,
+  platformRuns,
+} from "../image/platform.ts";
 import type { Descriptor, Image, LayerBlob } from "../image/types.ts";
 import { detectCompression, MAGIC_LENGTH } from "../layers/decompress/detect.ts";
 import { fileSize } from "../runtime/blob_file.ts";
@@ -69,7 +74,9 @@ function normalizeName(reference: string): string {
   const hasHost = first.includes(".") || first.includes(":") || first === "localhost";
   if (!hasHost) name = `docker.io/${name}`;
   else if (first === "index.docker.io") name = `docker.io${name.slice(slash)}`;
-  if (name.startsWith("docker.io/") && !name.slice(10).includes("/")) name = `docker.io/library/${name.slice(10)}`;
+  if (name.startsWith("docker.io/") && !name.slice(10).includes("/")) {
+    name = `docker.io/library/${name.slice(10)}`;
+  }
   return `${name}:${tag}`;
 }
 
@@ -91,13 +98,21 @@ function parseEntries(bytes: Uint8Array, reference: string): ArchiveEntry[] {
   });
 }
 
-function chooseEntry(entries: readonly ArchiveEntry[], wanted: string | undefined, fail: (m: string) => ImageError) {
-  const names = entries.map((entry, i) => entry.repoTags.join(", ") || `@${i} (untagged)`).join("; ");
+function chooseEntry(
+  entries: readonly ArchiveEntry[],
+  wanted: string | undefined,
+  fail: (m: string) => ImageError,
+) {
+  const names = entries.map((entry, i) => entry.repoTags.join(", ") || `@${i} (untagged)`).join(
+    "; ",
+  );
   if (wanted === undefined) {
     if (entries.length === 1) return entries[0]!;
-    throw fail(entries.length === 0
-      ? "the archive holds no images (manifest.json is empty)"
-      : `the archive holds ${entries.length} images; name one as FILE:NAME:TAG or FILE:@N (${names})`);
+    throw fail(
+      entries.length === 0
+        ? "the archive holds no images (manifest.json is empty)"
+        : `the archive holds ${entries.length} images; name one as FILE:NAME:TAG or FILE:@N (${names})`,
+    );
   }
   if (/^@\d+$/.test(wanted)) {
     const entry = entries[Number(wanted.slice(1))];
@@ -117,7 +132,9 @@ function chooseEntry(entries: readonly ArchiveEntry[], wanted: string | undefine
  * them by diff ID, which for a compressed file is not its digest.
  */
 function digestInName(path: string, config: boolean): string | undefined {
-  const pattern = config ? /(?:^|\/)(?:blobs\/sha256\/)?([0-9a-f]{64})(?:\.json)?$/ : /(?:^|\/)blobs\/sha256\/([0-9a-f]{64})$/;
+  const pattern = config
+    ? /(?:^|\/)(?:blobs\/sha256\/)?([0-9a-f]{64})(?:\.json)?$/
+    : /(?:^|\/)blobs\/sha256\/([0-9a-f]{64})$/;
   const match = pattern.exec(path);
   return match ? `sha256:${match[1]}` : undefined;
 }
@@ -155,7 +172,10 @@ async function hashStream(stream: ReadableStream<Uint8Array>): Promise<string> {
  * console.log(image.config.rootfs.diff_ids);
  * ```
  */
-export async function readDockerArchive(files: FileSet, options: DockerArchiveOptions): Promise<Image> {
+export async function readDockerArchive(
+  files: FileSet,
+  options: DockerArchiveOptions,
+): Promise<Image> {
   const { reference, signal } = options;
   const fail = (message: string, digest?: string) => new ImageError(message, { reference, digest });
   const manifestBytes = await files.read("manifest.json", MAX_MANIFEST_SIZE);
@@ -168,13 +188,26 @@ export async function readDockerArchive(files: FileSet, options: DockerArchiveOp
   if (configBytes === undefined) throw fail(`config file ${entry.config} is missing`);
   const digest = await digestBytes(configBytes);
   const named = digestInName(entry.config, true);
-  if (named !== undefined && named !== digest) throw fail(`config ${named} has digest ${digest}`, named);
-  const config = parseImageConfig(configBytes, { digest, reference, layerCount: entry.layers.length });
+  if (named !== undefined && named !== digest) {
+    throw fail(`config ${named} has digest ${digest}`, named);
+  }
+  const config = parseImageConfig(configBytes, {
+    digest,
+    reference,
+    layerCount: entry.layers.length,
+  });
   const platform = normalizePlatform(config);
   if (options.platform !== undefined) {
-    const wanted = typeof options.platform === "string" ? parsePlatform(options.platform) : options.platform;
+    const wanted = typeof options.platform === "string"
+      ? parsePlatform(options.platform)
+      : options.platform;
     if (!platformRuns(wanted, platform)) {
-      throw fail(`image ${digest} is for ${formatPlatform(platform)}, not ${formatPlatform(normalizePlatform(wanted))}`, digest);
+      throw fail(
+        `image ${digest} is for ${formatPlatform(platform)}, not ${
+          formatPlatform(normalizePlatform(wanted))
+        }`,
+        digest,
+      );
     }
   }
 
@@ -182,7 +215,9 @@ export async function readDockerArchive(files: FileSet, options: DockerArchiveOp
     const diffId = config.rootfs.diff_ids[i]!;
     const size = await files.size(path);
     if (size === undefined) throw fail(`layer file ${path} is missing`, diffId);
-    const magic = await readStream(files.open(path, { signal, length: Math.min(size, MAGIC_LENGTH) }));
+    const magic = await readStream(
+      files.open(path, { signal, length: Math.min(size, MAGIC_LENGTH) }),
+    );
     const compression = detectCompression(magic);
     // An uncompressed layer is its own diff: its digest is the diff ID, and
     // verifying the stream checks it. Compressed ones need their own digest.
@@ -199,7 +234,10 @@ export async function readDockerArchive(files: FileSet, options: DockerArchiveOp
       descriptor,
       diffId,
       open: (streamSignal) =>
-        verifiedBlobStream(files.open(path, { signal: streamSignal }), descriptor, { reference, signal: streamSignal }),
+        verifiedBlobStream(files.open(path, { signal: streamSignal }), descriptor, {
+          reference,
+          signal: streamSignal,
+        }),
     };
   }));
   return { reference, digest, platform, config, layers };
@@ -218,7 +256,10 @@ export async function readDockerArchive(files: FileSet, options: DockerArchiveOp
  * for (const layer of image.layers) console.log(layer.descriptor.mediaType, layer.diffId);
  * ```
  */
-export async function openDockerArchiveSource(location: string, options: ImageSourceOptions = {}): Promise<Image> {
+export async function openDockerArchiveSource(
+  location: string,
+  options: ImageSourceOptions = {},
+): Promise<Image> {
   const reference = options.reference ?? `docker-archive:${location}`;
   // Longest first: the whole location, then the prefixes before each `:`.
   let path: string | undefined;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readTar, type RandomAccessInput } from "../layers/tar/mod.ts";
+import { type RandomAccessInput, readTar } from "../layers/tar/mod.ts";
 import { fileSize, openFileStream, readSmallFile } from "../runtime/blob_file.ts";
 import { openRandomAccessFile } from "../runtime/file_content.ts";
 
@@ -130,7 +130,9 @@ export function directoryFileSet(dir: string): FileSet {
     },
     open(path, options = {}) {
       const full = resolve(path);
-      if (full === undefined) return errorStream(new Error(`${dir}: refusing path ${JSON.stringify(path)}`));
+      if (full === undefined) {
+        return errorStream(new Error(`${dir}: refusing path ${JSON.stringify(path)}`));
+      }
       return openFileStream(full, options);
     },
   };
@@ -155,7 +157,11 @@ const MAX_LINKS = 16;
  * const openRegion: OpenRegion = (offset, length) => blob.slice(offset, offset + length).stream();
  * ```
  */
-export type OpenRegion = (offset: number, length: number, signal?: AbortSignal) => ReadableStream<Uint8Array>;
+export type OpenRegion = (
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+) => ReadableStream<Uint8Array>;
 
 /**
  * Indexes a tar archive once (headers only: member data is skipped, not
@@ -187,9 +193,11 @@ export async function archiveFileSet(
   for await (const { entry } of readTar(input, { signal })) {
     const path = normalizeMemberPath(entry.path);
     if (path === undefined || path === "") continue;
-    if (entry.type === "file") members.set(path, { kind: "file", offset: entry.dataOffset, size: entry.size });
-    else if (entry.type === "hardlink") members.set(path, { kind: "link", target: entry.linkname });
-    else if (entry.type === "symlink") {
+    if (entry.type === "file") {
+      members.set(path, { kind: "file", offset: entry.dataOffset, size: entry.size });
+    } else if (entry.type === "hardlink") {
+      members.set(path, { kind: "link", target: entry.linkname });
+    } else if (entry.type === "symlink") {
       const target = symlinkTarget(path, entry.linkname);
       if (target !== undefined) members.set(path, { kind: "link", target });
       else members.delete(path);
@@ -214,14 +222,22 @@ export async function archiveFileSet(
       const member = find(path);
       if (!member) return undefined;
       if (member.size > max) {
-        throw new RangeError(`${name}: ${path} is ${member.size} bytes, more than the ${max}-byte limit`);
+        throw new RangeError(
+          `${name}: ${path} is ${member.size} bytes, more than the ${max}-byte limit`,
+        );
       }
-      return new Uint8Array(await new Response(openRegion(member.offset, member.size)).arrayBuffer());
+      return new Uint8Array(
+        await new Response(openRegion(member.offset, member.size)).arrayBuffer(),
+      );
     },
     open(path, options = {}) {
       const member = find(path);
       if (!member) return errorStream(new Error(`${name} has no file ${path}`));
-      return openRegion(member.offset, Math.min(options.length ?? member.size, member.size), options.signal);
+      return openRegion(
+        member.offset,
+        Math.min(options.length ?? member.size, member.size),
+        options.signal,
+      );
     },
   };
 }
@@ -244,7 +260,8 @@ export async function tarFileSet(path: string, signal?: AbortSignal): Promise<Fi
     return await archiveFileSet(
       path,
       archive,
-      (offset, length, streamSignal) => openFileStream(path, { offset, length, signal: streamSignal }),
+      (offset, length, streamSignal) =>
+        openFileStream(path, { offset, length, signal: streamSignal }),
       signal,
     );
   } finally {

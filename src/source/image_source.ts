@@ -92,8 +92,13 @@ export function splitLocation(location: string): Location {
  * await locate("/srv/a:b.tar:v1", exists); // { path: "/srv/a:b.tar", tag: "v1" }
  * ```
  */
-export async function locate(location: string, exists: (path: string) => Promise<boolean>): Promise<Location> {
+export async function locate(
+  location: string,
+  exists: (path: string) => Promise<boolean>,
+): Promise<Location> {
   const split = splitLocation(location);
-  if (split.path === location || (await exists(split.path)) || !(await exists(location))) return split;
+  if (split.path === location || (await exists(split.path)) || !(await exists(location))) {
+    return split;
+  }
   return { path: location };
 }

@@ -24,8 +24,18 @@ export { openRegistrySource, type RegistrySourceOptions } from "./registry.ts";
 export type { ImageSourceOptions } from "./image_source.ts";
 export { type OciLayoutOptions, openOciLayoutSource, readOciLayout } from "./oci_layout.ts";
 export { openOciArchiveSource } from "./oci_archive.ts";
-export { type DockerArchiveOptions, openDockerArchiveSource, readDockerArchive } from "./docker_archive.ts";
-export { archiveFileSet, directoryFileSet, type FileSet, type OpenRegion, tarFileSet } from "./file_set.ts";
+export {
+  type DockerArchiveOptions,
+  openDockerArchiveSource,
+  readDockerArchive,
+} from "./docker_archive.ts";
+export {
+  archiveFileSet,
+  directoryFileSet,
+  type FileSet,
+  type OpenRegion,
+  tarFileSet,
+} from "./file_set.ts";
 
 /**
  * A SOURCE argument, parsed.
@@ -53,7 +63,10 @@ const IMAGE_OPENERS = {
   oci: openOciLayoutSource,
   "oci-archive": openOciArchiveSource,
   "docker-archive": openDockerArchiveSource,
-} as const satisfies Record<string, (location: string, options?: ImageSourceOptions) => Promise<Image>>;
+} as const satisfies Record<
+  string,
+  (location: string, options?: ImageSourceOptions) => Promise<Image>
+>;
 
 /**
  * The kinds of source that are container images (read with {@link openImageSource}).
@@ -131,7 +144,9 @@ export function parseSource(source: string): SourceSpec {
   const supported = Object.values(SOURCE_SYNTAX).join(", ");
   if (kind === "docker") {
     if (!source.startsWith("docker://") || source.length === "docker://".length) {
-      throw new SourceError(`source ${JSON.stringify(source)} names no image; expected ${SOURCE_SYNTAX.docker}`);
+      throw new SourceError(
+        `source ${JSON.stringify(source)} names no image; expected ${SOURCE_SYNTAX.docker}`,
+      );
     }
     return { kind: "docker", location: source.slice("docker://".length) };
   }
@@ -141,13 +156,21 @@ export function parseSource(source: string): SourceSpec {
       parseReference(source);
       return { kind: "docker", location: source };
     } catch (error) {
-      const why = error instanceof InvalidReferenceError ? ` (as an image reference: ${error.reason})` : "";
-      throw new SourceError(`unsupported source ${JSON.stringify(source)}${why}; supported: ${supported}`);
+      const why = error instanceof InvalidReferenceError
+        ? ` (as an image reference: ${error.reason})`
+        : "";
+      throw new SourceError(
+        `unsupported source ${JSON.stringify(source)}${why}; supported: ${supported}`,
+      );
     }
   }
   const location = source.slice(colon + 1);
   if (location === "") {
-    throw new SourceError(`source ${JSON.stringify(source)} names no ${kind === "dir" || kind === "oci" ? "directory" : "file"}; expected ${SOURCE_SYNTAX[kind as SourceKind]}`);
+    throw new SourceError(
+      `source ${JSON.stringify(source)} names no ${
+        kind === "dir" || kind === "oci" ? "directory" : "file"
+      }; expected ${SOURCE_SYNTAX[kind as SourceKind]}`,
+    );
   }
   return { kind: kind as SourceKind, location };
 }
@@ -179,7 +202,10 @@ export function isImageSource(spec: SourceSpec): spec is SourceSpec & { kind: Im
  * console.log(image.layers.length);
  * ```
  */
-export function openImageSource(spec: SourceSpec, options: ImageSourceOptions = {}): Promise<Image> {
+export function openImageSource(
+  spec: SourceSpec,
+  options: ImageSourceOptions = {},
+): Promise<Image> {
   if (!isImageSource(spec)) {
     return Promise.reject(new SourceError(`${spec.kind}: sources are file trees, not images`));
   }
@@ -200,7 +226,9 @@ export function openImageSource(spec: SourceSpec, options: ImageSourceOptions = 
 export function readSource(spec: SourceSpec, options: SourceOptions = {}): Promise<Tree> {
   if (isImageSource(spec)) {
     return Promise.reject(
-      new SourceError(`${spec.kind}: sources cannot be converted yet (applying image layers is not wired up)`),
+      new SourceError(
+        `${spec.kind}: sources cannot be converted yet (applying image layers is not wired up)`,
+      ),
     );
   }
   return READERS[spec.kind as keyof typeof READERS](spec.location, options);

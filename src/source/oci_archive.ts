@@ -27,10 +27,18 @@ import { readOciLayout } from "./oci_layout.ts";
  * console.log(image.platform, image.layers.length);
  * ```
  */
-export async function openOciArchiveSource(location: string, options: ImageSourceOptions = {}): Promise<Image> {
-  const { path, tag, digest } = await locate(location, async (path) => (await fileSize(path)) !== undefined);
+export async function openOciArchiveSource(
+  location: string,
+  options: ImageSourceOptions = {},
+): Promise<Image> {
+  const { path, tag, digest } = await locate(
+    location,
+    async (path) => (await fileSize(path)) !== undefined,
+  );
   const reference = options.reference ?? `oci-archive:${location}`;
-  if ((await fileSize(path)) === undefined) throw new ImageError(`${path}: no such file`, { reference });
+  if ((await fileSize(path)) === undefined) {
+    throw new ImageError(`${path}: no such file`, { reference });
+  }
   const files = await tarFileSet(path, options.signal);
   return readOciLayout(files, { ...options, reference, tag, digest });
 }

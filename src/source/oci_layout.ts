@@ -92,10 +92,16 @@ export async function readOciLayout(files: FileSet, options: OciLayoutOptions): 
   if (layoutFile === undefined) {
     throw fail(`${files.name} is not an OCI image layout (it has no oci-layout file)`);
   }
-  const version = parseJsonObject(layoutFile, { what: "oci-layout", reference }).string("imageLayoutVersion");
-  if (!/^1\.\d+\.\d+$/.test(version)) throw fail(`unsupported OCI layout version ${JSON.stringify(version)}`);
+  const version = parseJsonObject(layoutFile, { what: "oci-layout", reference }).string(
+    "imageLayoutVersion",
+  );
+  if (!/^1\.\d+\.\d+$/.test(version)) {
+    throw fail(`unsupported OCI layout version ${JSON.stringify(version)}`);
+  }
   const indexBytes = await files.read("index.json", MAX_MANIFEST_SIZE);
-  if (indexBytes === undefined) throw fail(`${files.name} is not an OCI image layout (it has no index.json)`);
+  if (indexBytes === undefined) {
+    throw fail(`${files.name} is not an OCI image layout (it has no index.json)`);
+  }
   const index = parseImageIndex(indexBytes, { what: "index.json", reference });
   const store = layoutBlobStore(files);
   const resolveOptions = { reference, platform: options.platform, signal: options.signal };
@@ -106,21 +112,38 @@ export async function readOciLayout(files: FileSet, options: OciLayoutOptions): 
     // Not in index.json, but perhaps a blob of it (a platform's manifest of
     // a listed index): its media type then comes from the document itself.
     const size = await store.stat({ mediaType: "", digest: options.digest, size: 0 });
-    if (size === undefined) throw fail(`no manifest ${options.digest} in ${files.name}`, options.digest);
+    if (size === undefined) {
+      throw fail(`no manifest ${options.digest} in ${files.name}`, options.digest);
+    }
     return resolveImage(store, { mediaType: "", digest: options.digest, size }, resolveOptions);
   }
 
   const images = index.manifests.filter((entry) => !isAttestation(entry));
   if (options.tag !== undefined) {
     const tagged = images.filter((entry) => entry.annotations?.[REF_NAME] === options.tag);
-    if (tagged.length === 0) throw fail(`no image tagged ${JSON.stringify(options.tag)} in ${files.name}; ${listNames(images)}`);
-    return choose(store, tagged, index, resolveOptions, fail, `tagged ${JSON.stringify(options.tag)}`);
+    if (tagged.length === 0) {
+      throw fail(
+        `no image tagged ${JSON.stringify(options.tag)} in ${files.name}; ${listNames(images)}`,
+      );
+    }
+    return choose(
+      store,
+      tagged,
+      index,
+      resolveOptions,
+      fail,
+      `tagged ${JSON.stringify(options.tag)}`,
+    );
   }
   if (images.length === 0) throw fail(`${files.name} holds no images (index.json lists none)`);
   if (images.length === 1 || images.every((entry) => entry.annotations?.[REF_NAME] === undefined)) {
     return choose(store, images, index, resolveOptions, fail, "in index.json");
   }
-  throw fail(`${files.name} holds ${images.length} images; name one as PATH:TAG or PATH@DIGEST (${listNames(images)})`);
+  throw fail(
+    `${files.name} holds ${images.length} images; name one as PATH:TAG or PATH@DIGEST (${
+      listNames(images)
+    })`,
+  );
 }
 
 /** One entry is the image; several with platforms are the platforms of one image. */
@@ -134,7 +157,11 @@ function choose(
 ): Promise<Image> {
   if (entries.length === 1) return resolveImage(store, entries[0]!, options);
   if (entries.some((entry) => entry.platform === undefined)) {
-    throw fail(`${entries.length} images are ${what}, not all with a platform; name one by digest (${entries.map((e) => e.digest).join(", ")})`);
+    throw fail(
+      `${entries.length} images are ${what}, not all with a platform; name one by digest (${
+        entries.map((e) => e.digest).join(", ")
+      })`,
+    );
   }
   return resolveIndex(store, { ...index, manifests: entries }, options);
 }
@@ -155,7 +182,10 @@ function listNames(entries: readonly Descriptor[]): string {
  * for (const layer of image.layers) console.log(layer.descriptor.digest);
  * ```
  */
-export async function openOciLayoutSource(location: string, options: ImageSourceOptions = {}): Promise<Image> {
+export async function openOciLayoutSource(
+  location: string,
+  options: ImageSourceOptions = {},
+): Promise<Image> {
   const isLayout = async (path: string) => (await fileSize(`${path}/oci-layout`)) !== undefined;
   const { path, tag, digest } = await locate(location, isLayout);
   return readOciLayout(directoryFileSet(path), {

@@ -39,7 +39,10 @@ export interface RegistrySourceOptions extends ImageSourceOptions {
  * console.log(image.digest, image.layers.length);
  * ```
  */
-export async function openRegistrySource(location: string, options: RegistrySourceOptions = {}): Promise<Image> {
+export async function openRegistrySource(
+  location: string,
+  options: RegistrySourceOptions = {},
+): Promise<Image> {
   const reference = parseReference(location.replace(/^docker:\/\//, ""));
   const { signal } = options;
   const origin = `${options.plainHttp ? "http" : "https"}://${reference.apiHost}`;
@@ -66,7 +69,11 @@ export async function openRegistrySource(location: string, options: RegistrySour
         ? new Blob([top.bytes as Uint8Array<ArrayBuffer>]).stream()
         : client.blob(reference.repository, descriptor, openSignal),
   };
-  return resolveImage(store, { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length }, {
+  return resolveImage(store, {
+    mediaType: top.mediaType,
+    digest: top.digest,
+    size: top.bytes.length,
+  }, {
     reference: reference.toString(),
     platform: options.platform,
     signal,

@@ -5,7 +5,7 @@
  * @module
  */
 import { utf8Length } from "./utf8.ts";
-import { directory, type DirectoryInode, type Inode, metadata, type Metadata } from "./inode.ts";
+import { directory, type DirectoryInode, type Inode, type Metadata, metadata } from "./inode.ts";
 
 /** Longest name EROFS (and Linux) accepts, in UTF-8 bytes. */
 export const NAME_MAX = 255;
@@ -124,7 +124,9 @@ export class Tree {
   /** Makes `path` another name of the inode at `target` (a hard link). */
   link(path: string, target: string, onExisting: OnExisting = "error"): void {
     const inode = this.get(target);
-    if (!inode) throw new TreeError(path, `hard link target ${JSON.stringify(target)} does not exist`);
+    if (!inode) {
+      throw new TreeError(path, `hard link target ${JSON.stringify(target)} does not exist`);
+    }
     if (inode.kind === "directory") {
       throw new TreeError(path, `hard link target ${JSON.stringify(target)} is a directory`);
     }

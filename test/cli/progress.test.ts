@@ -6,10 +6,24 @@ describe("ProgressLine", () => {
     let out = "";
     let now = 0;
     const line = new ProgressLine((text) => void (out += text), () => now);
-    line.layer({ index: 0, count: 2, name: "sha256:0123456789abcdef", entries: 0, bytes: 0, done: false });
+    line.layer({
+      index: 0,
+      count: 2,
+      name: "sha256:0123456789abcdef",
+      entries: 0,
+      bytes: 0,
+      done: false,
+    });
     now = 50;
     line.writing(1_000_000, 4_000_000); // too soon: skipped
-    line.layer({ index: 0, count: 2, name: "sha256:0123456789abcdef", entries: 7, bytes: 2_500_000, done: true }); // forced
+    line.layer({
+      index: 0,
+      count: 2,
+      name: "sha256:0123456789abcdef",
+      entries: 7,
+      bytes: 2_500_000,
+      done: true,
+    }); // forced
     now = 1000;
     line.writing(4_000_000, 4_000_000);
     line.finish();

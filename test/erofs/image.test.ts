@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { buildErofs, ErofsError } from "../../src/erofs/mod.ts";
-import { bytesContent, type FileContent, type Inode, metadata, Tree, TreeError } from "../../src/tree/mod.ts";
+import {
+  bytesContent,
+  type FileContent,
+  type Inode,
+  metadata,
+  Tree,
+  TreeError,
+} from "../../src/tree/mod.ts";
 import { imageBytes } from "./collect.ts";
 
 const enc = new TextEncoder();
@@ -30,7 +37,9 @@ function walkthroughTree(): Tree {
 
 describe("buildErofs", () => {
   it("writes the reference walkthrough tree: superblock, then the metadata area", async () => {
-    const bytes = await imageBytes(await buildErofs(walkthroughTree(), { fixedTime: 0, uuid: "clear" }));
+    const bytes = await imageBytes(
+      await buildErofs(walkthroughTree(), { fixedTime: 0, uuid: "clear" }),
+    );
     // Block 0: superblock only (all data is inline); block 1: the metadata area.
     expect(bytes.length).toBe(8192);
     const view = new DataView(bytes.buffer);
@@ -54,12 +63,41 @@ describe("buildErofs", () => {
     );
     // Dirents: "." → 1, ".." → 1, hello → 4, link → 6; names packed after them.
     const dirents = root + 32;
-    expect([0, 1, 2, 3].map((i) => Number(view.getBigUint64(dirents + 12 * i, true)))).toEqual([1, 1, 4, 6]);
-    expect(new TextDecoder().decode(bytes.subarray(dirents + 48, dirents + 60))).toBe("...hellolink");
-    expect([...bytes.subarray(4096 + 4 * 32, 4096 + 4 * 32 + 8)]).toEqual([4, 0, 0, 0, 0xa4, 0x81, 1, 0]);
-    expect(new TextDecoder().decode(bytes.subarray(4096 + 4 * 32 + 32, 4096 + 4 * 32 + 35))).toBe("hi\n");
-    expect([...bytes.subarray(4096 + 6 * 32, 4096 + 6 * 32 + 8)]).toEqual([4, 0, 0, 0, 0xff, 0xa1, 1, 0]);
-    expect(new TextDecoder().decode(bytes.subarray(4096 + 6 * 32 + 32, 4096 + 6 * 32 + 37))).toBe("hello");
+    expect([0, 1, 2, 3].map((i) => Number(view.getBigUint64(dirents + 12 * i, true)))).toEqual([
+      1,
+      1,
+      4,
+      6,
+    ]);
+    expect(new TextDecoder().decode(bytes.subarray(dirents + 48, dirents + 60))).toBe(
+      "...hellolink",
+    );
+    expect([...bytes.subarray(4096 + 4 * 32, 4096 + 4 * 32 + 8)]).toEqual([
+      4,
+      0,
+      0,
+      0,
+      0xa4,
+      0x81,
+      1,
+      0,
+    ]);
+    expect(new TextDecoder().decode(bytes.subarray(4096 + 4 * 32 + 32, 4096 + 4 * 32 + 35))).toBe(
+      "hi\n",
+    );
+    expect([...bytes.subarray(4096 + 6 * 32, 4096 + 6 * 32 + 8)]).toEqual([
+      4,
+      0,
+      0,
+      0,
+      0xff,
+      0xa1,
+      1,
+      0,
+    ]);
+    expect(new TextDecoder().decode(bytes.subarray(4096 + 6 * 32 + 32, 4096 + 6 * 32 + 37))).toBe(
+      "hello",
+    );
   });
 
   it("gives byte-identical images for the same input, including the derived UUID", async () => {
@@ -71,9 +109,14 @@ describe("buildErofs", () => {
 
   it("stores -U and -L", async () => {
     const bytes = await imageBytes(
-      await buildErofs(walkthroughTree(), { uuid: "0123456789abcdef0123456789ABCDEF", label: "rootfs" }),
+      await buildErofs(walkthroughTree(), {
+        uuid: "0123456789abcdef0123456789ABCDEF",
+        label: "rootfs",
+      }),
     );
-    expect(Buffer.from(bytes.subarray(1072, 1088)).toString("hex")).toBe("0123456789abcdef0123456789abcdef");
+    expect(Buffer.from(bytes.subarray(1072, 1088)).toString("hex")).toBe(
+      "0123456789abcdef0123456789abcdef",
+    );
     expect(new TextDecoder().decode(bytes.subarray(1088, 1094))).toBe("rootfs");
   });
 
@@ -167,7 +210,9 @@ describe("bad input is refused with the path named", () => {
     });
     const short = new Tree();
     short.add("short", { kind: "file", meta: metadata(), content: liar(10, 5) });
-    await expect(imageBytes(await buildErofs(short))).rejects.toThrow(/"short": content ended early/);
+    await expect(imageBytes(await buildErofs(short))).rejects.toThrow(
+      /"short": content ended early/,
+    );
     const long = new Tree();
     long.add("long", { kind: "file", meta: metadata(), content: liar(8192, 9000) });
     const image = await buildErofs(long);
@@ -177,9 +222,13 @@ describe("bad input is refused with the path named", () => {
   it("options: block size, label, UUID, prefixes", async () => {
     await expect(buildErofs(new Tree(), { blockSize: 8192 })).rejects.toThrow(/block size/);
     await expect(buildErofs(new Tree(), { blockSize: 1000 })).rejects.toThrow(/block size/);
-    await expect(buildErofs(new Tree(), { label: "a label that is too long" })).rejects.toThrow(/label/);
+    await expect(buildErofs(new Tree(), { label: "a label that is too long" })).rejects.toThrow(
+      /label/,
+    );
     await expect(buildErofs(new Tree(), { uuid: "not-a-uuid" })).rejects.toThrow(/UUID/);
-    await expect(buildErofs(new Tree(), { xattrPrefixes: ["system.foo."] })).rejects.toThrow(/prefix/);
+    await expect(buildErofs(new Tree(), { xattrPrefixes: ["system.foo."] })).rejects.toThrow(
+      /prefix/,
+    );
   });
 
   it("the tree refuses duplicate paths and bad names as they are added", () => {

@@ -51,7 +51,8 @@ describe("random trees mounted by the kernel", () => {
 
   it("another seed, 6,000 entries, with long xattr prefixes", async () => {
     const { tree } = randomTree(7, { entries: 6000 });
-    expect(await roundTrip("prefixes", tree, { xattrPrefixes: ["trusted.overlay.", "user.test."] })).toBe("kernel");
+    expect(await roundTrip("prefixes", tree, { xattrPrefixes: ["trusted.overlay.", "user.test."] }))
+      .toBe("kernel");
   });
 
   it("without shared xattrs", async () => {
@@ -64,13 +65,27 @@ describe("options the kernel sees", () => {
   it("-T, --all-root, --force-uid/gid rewrite every inode", async () => {
     const { tree } = randomTree(3, { entries: 800, largeFiles: 0 });
     const path = join(work, "forced.erofs");
-    await writeImageFile(await buildErofs(tree, { fixedTime: 1234567890, forceUid: 7, forceGid: 70000 }), path);
-    const { value } = await withMountedImage(path, (root) => snapshotDirectory(root, { xattrs: false }));
+    await writeImageFile(
+      await buildErofs(tree, { fixedTime: 1234567890, forceUid: 7, forceGid: 70000 }),
+      path,
+    );
+    const { value } = await withMountedImage(
+      path,
+      (root) => snapshotDirectory(root, { xattrs: false }),
+    );
     for (const record of value.values()) {
-      expect([record.uid, record.gid, record.mtimeSec, record.mtimeNsec]).toEqual([7, 70000, 1234567890, 0]);
+      expect([record.uid, record.gid, record.mtimeSec, record.mtimeNsec]).toEqual([
+        7,
+        70000,
+        1234567890,
+        0,
+      ]);
     }
     await writeImageFile(await buildErofs(tree, { allRoot: true }), path);
-    const { value: rooted } = await withMountedImage(path, (root) => snapshotDirectory(root, { xattrs: false }));
+    const { value: rooted } = await withMountedImage(
+      path,
+      (root) => snapshotDirectory(root, { xattrs: false }),
+    );
     for (const record of rooted.values()) expect([record.uid, record.gid]).toEqual([0, 0]);
   });
 });

@@ -32,7 +32,11 @@ describe("files of 4 GiB and more", () => {
 
     const tree = new Tree();
     tree.add("big", { kind: "file", meta: metadata({ mode: 0o644 }), content });
-    tree.add("small", { kind: "file", meta: metadata({ mode: 0o644 }), content: bytesContent(new Uint8Array([1])) });
+    tree.add("small", {
+      kind: "file",
+      meta: metadata({ mode: 0o644 }),
+      content: bytesContent(new Uint8Array([1])),
+    });
     const dir = await mkdtemp(join("/var/tmp", "oci2erofs-big-"));
     try {
       const path = join(dir, "big.erofs");

@@ -44,14 +44,24 @@ export function initLayout(dir: string): void {
 }
 
 /** Writes `bytes` as a blob of the layout; returns its descriptor. */
-export function writeBlob(dir: string, mediaType: string, bytes: Uint8Array, extra: Partial<Descriptor> = {}): Descriptor {
+export function writeBlob(
+  dir: string,
+  mediaType: string,
+  bytes: Uint8Array,
+  extra: Partial<Descriptor> = {},
+): Descriptor {
   const digest = sha256(bytes);
   writeFileSync(join(dir, "blobs", "sha256", digest.slice(7)), bytes);
   return { mediaType, digest, size: bytes.length, ...extra };
 }
 
 /** Writes a JSON document as a blob; returns its descriptor. */
-export function writeJsonBlob(dir: string, mediaType: string, value: unknown, extra: Partial<Descriptor> = {}): Descriptor {
+export function writeJsonBlob(
+  dir: string,
+  mediaType: string,
+  value: unknown,
+  extra: Partial<Descriptor> = {},
+): Descriptor {
   return writeBlob(dir, mediaType, encoder.encode(JSON.stringify(value)), extra);
 }
 
@@ -62,7 +72,12 @@ export function writeIndex(dir: string, manifests: Descriptor[]): void {
 
 /** The path of a blob of the layout. */
 export function blobPath(dir: string, digest: string): string {
-  return join(dir, "blobs", digest.slice(0, digest.indexOf(":")), digest.slice(digest.indexOf(":") + 1));
+  return join(
+    dir,
+    "blobs",
+    digest.slice(0, digest.indexOf(":")),
+    digest.slice(digest.indexOf(":") + 1),
+  );
 }
 
 /** A tar holding one file `name` with `text`. */
@@ -83,7 +98,11 @@ export interface CraftedImage {
  * `platform` holding `text`), its config and its manifest; returns their
  * descriptors. `platform` goes into the config and the manifest descriptor.
  */
-export function writeImage(dir: string, platform: Platform, texts: string[] = ["base", "top"]): CraftedImage {
+export function writeImage(
+  dir: string,
+  platform: Platform,
+  texts: string[] = ["base", "top"],
+): CraftedImage {
   const layers: Descriptor[] = [];
   const diffIds: string[] = [];
   for (const text of texts) {
@@ -119,10 +138,16 @@ export const MULTI_PLATFORMS: Platform[] = [
  * linux/amd64, linux/arm64/v8 and linux/arm/v7 images and a BuildKit-style
  * attestation manifest (platform unknown/unknown).
  */
-export function writeMultiPlatformLayout(dir: string): { index: Descriptor; images: CraftedImage[] } {
+export function writeMultiPlatformLayout(
+  dir: string,
+): { index: Descriptor; images: CraftedImage[] } {
   initLayout(dir);
   const images = MULTI_PLATFORMS.map((platform) => writeImage(dir, platform));
-  const statement = writeBlob(dir, "application/vnd.in-toto+json", encoder.encode('{"_type":"https://in-toto.io/Statement/v0.1"}'));
+  const statement = writeBlob(
+    dir,
+    "application/vnd.in-toto+json",
+    encoder.encode('{"_type":"https://in-toto.io/Statement/v0.1"}'),
+  );
   const attestationConfig = writeJsonBlob(dir, "application/vnd.oci.image.config.v1+json", {
     architecture: "unknown",
     os: "unknown",
@@ -170,8 +195,12 @@ export async function writeUmociLayout(dir: string, scratch: string): Promise<vo
 
 /** The descriptor index.json of `dir` gives for `tag`. */
 export function indexEntry(dir: string, tag: string): Descriptor {
-  const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as { manifests: Descriptor[] };
-  const entry = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+  const index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as {
+    manifests: Descriptor[];
+  };
+  const entry = index.manifests.find((m) =>
+    m.annotations?.["org.opencontainers.image.ref.name"] === tag
+  );
   if (!entry) throw new Error(`no ${tag} in ${dir}`);
   return entry;
 }

@@ -7,8 +7,8 @@ import {
   ImageError,
   isAttestation,
   normalizePlatform,
-  type Platform,
   parsePlatform,
+  type Platform,
   platformRuns,
   selectPlatform,
 } from "../../src/image/mod.ts";
@@ -56,7 +56,9 @@ describe("parsePlatform and normalizePlatform", () => {
       ["arm64", "linux/arm64"],
       ["x86_64", "linux/amd64"],
     ];
-    for (const [text, normal] of cases) expect(formatPlatform(parsePlatform(text)), text).toBe(normal);
+    for (const [text, normal] of cases) {
+      expect(formatPlatform(parsePlatform(text)), text).toBe(normal);
+    }
   });
 
   it("refuses malformed platforms", () => {
@@ -73,7 +75,12 @@ describe("parsePlatform and normalizePlatform", () => {
       "os.version": "10.0.17763.1",
       "os.features": ["win32k"],
     });
-    expect(platform).toEqual({ os: "windows", architecture: "amd64", "os.version": "10.0.17763.1", "os.features": ["win32k"] });
+    expect(platform).toEqual({
+      os: "windows",
+      architecture: "amd64",
+      "os.version": "10.0.17763.1",
+      "os.features": ["win32k"],
+    });
   });
 
   it("defaults to linux/amd64", () => {
@@ -122,10 +129,14 @@ describe("selectPlatform", () => {
     const unknown = entry({ os: "unknown", architecture: "unknown" });
     const error = (() => {
       try {
-        selectPlatform([attestation, unknown, untitled, amd64, arm64, armv7, armv7], parsePlatform("linux/s390x"), {
-          reference: "oci:x",
-          digest: amd64.digest,
-        });
+        selectPlatform(
+          [attestation, unknown, untitled, amd64, arm64, armv7, armv7],
+          parsePlatform("linux/s390x"),
+          {
+            reference: "oci:x",
+            digest: amd64.digest,
+          },
+        );
       } catch (e) {
         return e as ImageError;
       }
@@ -136,13 +147,16 @@ describe("selectPlatform", () => {
     );
     expect(error!.digest).toBe(amd64.digest);
     expect(() => selectPlatform([attestation], DEFAULT_PLATFORM)).toThrow("available: none");
-    expect(() => selectPlatform([attestation], { os: "unknown", architecture: "unknown" })).toThrow(ImageError);
+    expect(() => selectPlatform([attestation], { os: "unknown", architecture: "unknown" })).toThrow(
+      ImageError,
+    );
   });
 
   it("recognises attestations by annotation or by unknown/unknown", () => {
     expect(isAttestation(attestation)).toBe(true);
     expect(isAttestation(entry({ os: "unknown", architecture: "unknown" }))).toBe(true);
-    expect(isAttestation(entry(undefined, { "vnd.docker.reference.type": "attestation-manifest" }))).toBe(true);
+    expect(isAttestation(entry(undefined, { "vnd.docker.reference.type": "attestation-manifest" })))
+      .toBe(true);
     expect(isAttestation(amd64)).toBe(false);
   });
 });

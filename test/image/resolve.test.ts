@@ -20,7 +20,9 @@ const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(byte
 const chunks = (bytes: Uint8Array, size = 3) => streamOf(bytes, size);
 
 /** Reads a stream, collecting the chunks received before it ended or failed. */
-async function drain(stream: ReadableStream<Uint8Array>): Promise<{ received: number; error?: ImageError }> {
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ received: number; error?: ImageError }> {
   const reader = stream.getReader();
   let received = 0;
   try {
@@ -40,14 +42,18 @@ describe("verifiedBlobStream", () => {
 
   it("passes a correct blob through unchanged, in any chunking", async () => {
     for (const size of [1, 3, 10, 64]) {
-      const out = new Uint8Array(await new Response(verifiedBlobStream(chunks(bytes, size), descriptor)).arrayBuffer());
+      const out = new Uint8Array(
+        await new Response(verifiedBlobStream(chunks(bytes, size), descriptor)).arrayBuffer(),
+      );
       expect(out).toEqual(bytes);
     }
   });
 
   it("errors at the end for a digest mismatch, naming both digests", async () => {
     const other = encoder.encode("0123456780");
-    const { received, error } = await drain(verifiedBlobStream(chunks(other), descriptor, { reference: "oci:x" }));
+    const { received, error } = await drain(
+      verifiedBlobStream(chunks(other), descriptor, { reference: "oci:x" }),
+    );
     expect(received).toBe(10);
     expect(error).toBeInstanceOf(ImageError);
     expect(error!.message).toBe(`oci:x: blob ${descriptor.digest} has digest ${sha256(other)}`);
@@ -74,16 +80,24 @@ describe("verifiedBlobStream", () => {
   });
 
   it("refuses sha512 blobs, and invalid digests, at once", () => {
-    expect(() => verifiedBlobStream(chunks(bytes), { ...descriptor, digest: `sha512:${"0".repeat(128)}` }))
+    expect(() =>
+      verifiedBlobStream(chunks(bytes), { ...descriptor, digest: `sha512:${"0".repeat(128)}` })
+    )
       .toThrow("verifying sha512 blobs while streaming is not supported yet");
-    expect(() => verifiedBlobStream(chunks(bytes), { ...descriptor, digest: "sha256:0" })).toThrow(ImageError);
+    expect(() => verifiedBlobStream(chunks(bytes), { ...descriptor, digest: "sha256:0" })).toThrow(
+      ImageError,
+    );
   });
 
   it("stops on abort", async () => {
     const controller = new AbortController();
-    const stream = verifiedBlobStream(new ReadableStream({ pull: () => new Promise(() => {}) }), descriptor, {
-      signal: controller.signal,
-    });
+    const stream = verifiedBlobStream(
+      new ReadableStream({ pull: () => new Promise(() => {}) }),
+      descriptor,
+      {
+        signal: controller.signal,
+      },
+    );
     const reading = drain(stream);
     controller.abort(new Error("stop"));
     expect((await reading).error?.message).toBe("stop");
@@ -108,7 +122,11 @@ class MemoryStore implements BlobStore {
   open(descriptor: Descriptor): ReadableStream<Uint8Array> {
     this.opened.push(descriptor.digest);
     const bytes = this.blobs.get(descriptor.digest);
-    if (!bytes) return new ReadableStream({ start: (c) => c.error(new Error(`no blob ${descriptor.digest}`)) });
+    if (!bytes) {
+      return new ReadableStream({
+        start: (c) => c.error(new Error(`no blob ${descriptor.digest}`)),
+      });
+    }
     return chunks(bytes, 1000);
   }
 
@@ -117,15 +135,27 @@ class MemoryStore implements BlobStore {
   }
 }
 
-function image(store: MemoryStore, architecture: string, variant?: string, layerTexts = ["a", "b"]) {
-  const layers = layerTexts.map((text) => store.put(MediaType.OciLayer, encoder.encode(`${text}-${architecture}`)));
+function image(
+  store: MemoryStore,
+  architecture: string,
+  variant?: string,
+  layerTexts = ["a", "b"],
+) {
+  const layers = layerTexts.map((text) =>
+    store.put(MediaType.OciLayer, encoder.encode(`${text}-${architecture}`))
+  );
   const config = store.json(MediaType.OciConfig, {
     architecture,
     os: "linux",
     ...(variant && { variant }),
     rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
   });
-  const manifest = store.json(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers }, {
+  const manifest = store.json(MediaType.OciManifest, {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config,
+    layers,
+  }, {
     platform: { os: "linux", architecture, ...(variant && { variant }) },
   });
   return { manifest, config, layers };
@@ -141,7 +171,10 @@ describe("resolveImage", () => {
       manifests: [amd64.manifest, arm64.manifest],
     });
     const outer = store.json(MediaType.OciIndex, { schemaVersion: 2, manifests: [inner] });
-    const result = await resolveImage(store, outer, { reference: "test:multi", platform: "linux/arm64" });
+    const result = await resolveImage(store, outer, {
+      reference: "test:multi",
+      platform: "linux/arm64",
+    });
     expect(result.digest).toBe(arm64.manifest.digest);
     expect(result.platform).toEqual({ os: "linux", architecture: "arm64" });
     expect(result.reference).toBe("test:multi");
@@ -171,33 +204,59 @@ describe("resolveImage", () => {
     const { manifest, config } = image(store, "amd64");
     // Same size, other bytes.
     const original = store.blobs.get(manifest.digest)!;
-    store.blobs.set(manifest.digest, encoder.encode(new TextDecoder().decode(original).replace('"schemaVersion":2', '"schemaVersion":3')));
+    store.blobs.set(
+      manifest.digest,
+      encoder.encode(
+        new TextDecoder().decode(original).replace('"schemaVersion":2', '"schemaVersion":3'),
+      ),
+    );
     await expect(resolveImage(store, manifest, { reference: "r" })).rejects.toThrow(
       new RegExp(`^r: manifest ${manifest.digest} has digest sha256:[0-9a-f]{64}$`),
     );
     store.blobs.set(manifest.digest, original);
-    await expect(resolveImage(store, { ...manifest, size: manifest.size + 1 }, { reference: "r" })).rejects.toThrow(
-      `manifest ${manifest.digest} is ${manifest.size} bytes, expected ${manifest.size + 1}`,
-    );
+    await expect(resolveImage(store, { ...manifest, size: manifest.size + 1 }, { reference: "r" }))
+      .rejects.toThrow(
+        `manifest ${manifest.digest} is ${manifest.size} bytes, expected ${manifest.size + 1}`,
+      );
     store.blobs.delete(config.digest);
-    await expect(resolveImage(store, manifest, { reference: "r" })).rejects.toThrow(`r: config ${config.digest} is missing`);
+    await expect(resolveImage(store, manifest, { reference: "r" })).rejects.toThrow(
+      `r: config ${config.digest} is missing`,
+    );
   });
 
   it("without stat (a registry), size problems surface while reading", async () => {
     const store = new MemoryStore();
     const { manifest } = image(store, "amd64");
     const noStat: BlobStore = { open: (d) => store.open(d) };
-    await expect(readVerifiedBlob(noStat, { ...manifest, size: manifest.size - 1 }, { what: "manifest" }))
-      .rejects.toThrow(`manifest ${manifest.digest} is at least ${manifest.size} bytes, expected ${manifest.size - 1}`);
-    await expect(readVerifiedBlob(noStat, { ...manifest, size: manifest.size + 5 }, { what: "manifest" }))
-      .rejects.toThrow(`manifest ${manifest.digest} is ${manifest.size} bytes, expected ${manifest.size + 5}`);
-    await expect(readVerifiedBlob(noStat, { ...manifest, digest: `sha256:${"1".repeat(64)}` }, { what: "manifest" }))
+    await expect(
+      readVerifiedBlob(noStat, { ...manifest, size: manifest.size - 1 }, { what: "manifest" }),
+    )
+      .rejects.toThrow(
+        `manifest ${manifest.digest} is at least ${manifest.size} bytes, expected ${
+          manifest.size - 1
+        }`,
+      );
+    await expect(
+      readVerifiedBlob(noStat, { ...manifest, size: manifest.size + 5 }, { what: "manifest" }),
+    )
+      .rejects.toThrow(
+        `manifest ${manifest.digest} is ${manifest.size} bytes, expected ${manifest.size + 5}`,
+      );
+    await expect(
+      readVerifiedBlob(noStat, { ...manifest, digest: `sha256:${"1".repeat(64)}` }, {
+        what: "manifest",
+      }),
+    )
       .rejects.toThrow(`manifest sha256:${"1".repeat(64)} cannot be read: no blob`);
   });
 
   it("refuses an oversized manifest before reading it", async () => {
     const store = new MemoryStore();
-    const descriptor = { mediaType: MediaType.OciManifest, digest: sha256(new Uint8Array(1)), size: 5 << 20 };
+    const descriptor = {
+      mediaType: MediaType.OciManifest,
+      digest: sha256(new Uint8Array(1)),
+      size: 5 << 20,
+    };
     await expect(resolveImage(store, descriptor, { reference: "r" })).rejects.toThrow(
       `manifest ${descriptor.digest} is 5242880 bytes, more than the 4194304-byte limit`,
     );
@@ -212,42 +271,71 @@ describe("resolveImage", () => {
       `blob ${layers[0]!.digest} is 5 bytes, expected ${layers[0]!.size}`,
     );
     store.blobs.delete(layers[0]!.digest);
-    await expect(resolveImage(store, manifest, { reference: "r" })).rejects.toThrow(`layer blob ${layers[0]!.digest} is missing`);
+    await expect(resolveImage(store, manifest, { reference: "r" })).rejects.toThrow(
+      `layer blob ${layers[0]!.digest} is missing`,
+    );
   });
 
   it("refuses artifacts, foreign layer types, diff_id count mismatches and nesting loops", async () => {
     const store = new MemoryStore();
     const layer = store.put(MediaType.OciLayer, encoder.encode("x"));
     const helmConfig = store.json("application/vnd.cncf.helm.config.v1+json", {});
-    const helm = store.json(MediaType.OciManifest, { schemaVersion: 2, config: helmConfig, layers: [layer] });
+    const helm = store.json(MediaType.OciManifest, {
+      schemaVersion: 2,
+      config: helmConfig,
+      layers: [layer],
+    });
     await expect(resolveImage(store, helm, { reference: "r" })).rejects.toThrow(
       `manifest ${helm.digest} is not a container image: its config is application/vnd.cncf.helm.config.v1+json`,
     );
-    const config = store.json(MediaType.OciConfig, { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layer.digest] } });
+    const config = store.json(MediaType.OciConfig, {
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: [layer.digest] },
+    });
     const sbom = store.put("application/spdx+json", encoder.encode("{}"));
     const odd = store.json(MediaType.OciManifest, { schemaVersion: 2, config, layers: [sbom] });
     await expect(resolveImage(store, odd, { reference: "r" })).rejects.toThrow(
       `layer ${sbom.digest} has media type application/spdx+json, which is not a file-system layer`,
     );
-    const two = store.json(MediaType.OciManifest, { schemaVersion: 2, config, layers: [layer, layer] });
-    await expect(resolveImage(store, two, { reference: "r" })).rejects.toThrow("lists 1 diff_ids, but the manifest has 2 layers");
+    const two = store.json(MediaType.OciManifest, {
+      schemaVersion: 2,
+      config,
+      layers: [layer, layer],
+    });
+    await expect(resolveImage(store, two, { reference: "r" })).rejects.toThrow(
+      "lists 1 diff_ids, but the manifest has 2 layers",
+    );
     // An index that lists itself cannot be written (its digest would change),
     // but a deep chain can.
-    let top = store.json(MediaType.OciManifest, { schemaVersion: 2, config, layers: [layer] }, { platform: { os: "linux", architecture: "amd64" } });
+    let top = store.json(MediaType.OciManifest, { schemaVersion: 2, config, layers: [layer] }, {
+      platform: { os: "linux", architecture: "amd64" },
+    });
     for (let i = 0; i < 6; i++) {
-      top = store.json(MediaType.OciIndex, { schemaVersion: 2, manifests: [top] }, { platform: { os: "linux", architecture: "amd64" } });
+      top = store.json(MediaType.OciIndex, { schemaVersion: 2, manifests: [top] }, {
+        platform: { os: "linux", architecture: "amd64" },
+      });
     }
-    await expect(resolveImage(store, top, { reference: "r" })).rejects.toThrow("indexes nest more than 4 deep");
+    await expect(resolveImage(store, top, { reference: "r" })).rejects.toThrow(
+      "indexes nest more than 4 deep",
+    );
   });
 
   it("an explicit platform must suit a single-platform image; the default need not", async () => {
     const store = new MemoryStore();
     const { manifest } = image(store, "arm", "v6");
-    expect((await resolveImage(store, manifest, { reference: "r" })).platform).toEqual({ os: "linux", architecture: "arm", variant: "v6" });
-    expect((await resolveImage(store, manifest, { reference: "r", platform: "linux/arm/v7" })).digest).toBe(manifest.digest);
-    await expect(resolveImage(store, manifest, { reference: "r", platform: "linux/arm64" })).rejects.toThrow(
-      `image ${manifest.digest} is for linux/arm/v6, not linux/arm64`,
-    );
+    expect((await resolveImage(store, manifest, { reference: "r" })).platform).toEqual({
+      os: "linux",
+      architecture: "arm",
+      variant: "v6",
+    });
+    expect(
+      (await resolveImage(store, manifest, { reference: "r", platform: "linux/arm/v7" })).digest,
+    ).toBe(manifest.digest);
+    await expect(resolveImage(store, manifest, { reference: "r", platform: "linux/arm64" })).rejects
+      .toThrow(
+        `image ${manifest.digest} is for linux/arm/v6, not linux/arm64`,
+      );
   });
 
   it("lists the platforms an index has when none fits", async () => {
@@ -257,8 +345,11 @@ describe("resolveImage", () => {
       mediaType: MediaType.DockerManifestList,
       manifests: [image(store, "amd64").manifest, image(store, "arm", "v7").manifest],
     });
-    const error = await resolveImage(store, index, { reference: "r", platform: "linux/riscv64" }).catch((e) => e);
+    const error = await resolveImage(store, index, { reference: "r", platform: "linux/riscv64" })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ImageError);
-    expect(error.message).toBe("r: no image for platform linux/riscv64; available: linux/amd64, linux/arm/v7");
+    expect(error.message).toBe(
+      "r: no image for platform linux/riscv64; available: linux/amd64, linux/arm/v7",
+    );
   });
 });

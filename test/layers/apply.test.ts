@@ -25,7 +25,9 @@ describe("normalizeEntryPath", () => {
     for (const path of ["../x", "a/../../x", "a/..", "./../etc", "/.."]) {
       expect(() => normalizeEntryPath(path)).toThrow(LayerError);
     }
-    expect(() => normalizeEntryPath("../x")).toThrow("\"../x\": path leaves the root ('..' component)");
+    expect(() => normalizeEntryPath("../x")).toThrow(
+      "\"../x\": path leaves the root ('..' component)",
+    );
     // Names merely containing dots are fine.
     expect(normalizeEntryPath("a/..b/c..")).toBe("a/..b/c..");
   });
@@ -35,14 +37,26 @@ describe("applyTarEntry", () => {
   it("builds every kind of inode with the entry's metadata", () => {
     const tree = new Tree();
     const xattrs = new Map([["user.a", new Uint8Array([1])]]);
-    applyTarEntry(tree, ...file("./etc/hostname", "box\n", { mode: 0o4755, uid: 5, gid: 6, mtime: { sec: -2, nsec: 5 }, xattrs }));
+    applyTarEntry(
+      tree,
+      ...file("./etc/hostname", "box\n", {
+        mode: 0o4755,
+        uid: 5,
+        gid: 6,
+        mtime: { sec: -2, nsec: 5 },
+        xattrs,
+      }),
+    );
     applyTarEntry(tree, entry({ path: "./etc/", type: "directory", mode: 0o750 }));
     applyTarEntry(tree, entry({ path: "lnk", type: "symlink", linkname: "../../outside" }));
     applyTarEntry(tree, entry({ path: "dev/null", type: "char", devmajor: 1, devminor: 3 }));
     applyTarEntry(tree, entry({ path: "dev/loop0", type: "block", devmajor: 7, devminor: 0 }));
     applyTarEntry(tree, entry({ path: "run/fifo", type: "fifo" }));
     const hostname = tree.get("etc/hostname")!;
-    expect(hostname).toMatchObject({ kind: "file", meta: { mode: 0o4755, uid: 5, gid: 6, mtime: { sec: -2, nsec: 5 } } });
+    expect(hostname).toMatchObject({
+      kind: "file",
+      meta: { mode: 0o4755, uid: 5, gid: 6, mtime: { sec: -2, nsec: 5 } },
+    });
     expect(hostname.meta.xattrs).toBe(xattrs);
     expect(tree.get("etc")!.meta.mode).toBe(0o750);
     expect(tree.get("lnk")).toMatchObject({ kind: "symlink", target: "../../outside" });
@@ -69,7 +83,9 @@ describe("applyTarEntry", () => {
   it("rejects '..' in paths and hard link targets, naming them", () => {
     const tree = new Tree();
     expect(() => applyTarEntry(tree, ...file("../x"))).toThrow(LayerError);
-    expect(() => applyTarEntry(tree, ...file("a/../../x"))).toThrow("\"a/../../x\": path leaves the root");
+    expect(() => applyTarEntry(tree, ...file("a/../../x"))).toThrow(
+      '"a/../../x": path leaves the root',
+    );
     applyTarEntry(tree, ...file("a"));
     expect(() => applyTarEntry(tree, entry({ path: "l", type: "hardlink", linkname: "../a" })))
       .toThrow('"l": hard link target "../a" leaves the root');
@@ -113,8 +129,12 @@ describe("applyTarEntry", () => {
 
   it("requires content of the entry's size for regular files", () => {
     const tree = new Tree();
-    expect(() => applyTarEntry(tree, entry({ path: "f", size: 3 }))).toThrow("regular file without content");
-    expect(() => applyTarEntry(tree, entry({ path: "f", size: 3 }), bytesContent(new Uint8Array(2))))
+    expect(() => applyTarEntry(tree, entry({ path: "f", size: 3 }))).toThrow(
+      "regular file without content",
+    );
+    expect(() =>
+      applyTarEntry(tree, entry({ path: "f", size: 3 }), bytesContent(new Uint8Array(2)))
+    )
       .toThrow("content is 2 bytes, entry says 3");
   });
 });

@@ -11,9 +11,20 @@ import { buildErofs } from "../../src/erofs/mod.ts";
 import type { Image, LayerBlob } from "../../src/image/types.ts";
 import { imageTree, LayerError, ReplayContent } from "../../src/layers/mod.ts";
 import { writeImageFile } from "../../src/sink/file.ts";
-import { bytesContent, type FileContent, metadata, type Metadata, Tree } from "../../src/tree/mod.ts";
+import {
+  bytesContent,
+  type FileContent,
+  type Metadata,
+  metadata,
+  Tree,
+} from "../../src/tree/mod.ts";
 import { unmount, withMountedImage } from "../support/mount.ts";
-import { expectSameTree, type Snapshot, snapshotDirectory, snapshotTree } from "../support/snapshot.ts";
+import {
+  expectSameTree,
+  type Snapshot,
+  snapshotDirectory,
+  snapshotTree,
+} from "../support/snapshot.ts";
 import { ensureCommands, run, TEST_COMMANDS } from "../support/system.ts";
 import { archive, concat, member } from "./tar/craft.ts";
 
@@ -46,12 +57,20 @@ interface BlobStats {
 }
 
 /** A layer blob over bytes, compressed with the real CLI tools. */
-function layerBlob(tar: Uint8Array, compression: Compression = "none", diffId = sha256(tar)): LayerBlob & { stats: BlobStats } {
-  const blob = compression === "none"
-    ? tar
-    : new Uint8Array(execFileSync(compression, compression === "gzip" ? ["-c", "-n"] : ["-c", "-q"], { input: tar }));
+function layerBlob(
+  tar: Uint8Array,
+  compression: Compression = "none",
+  diffId = sha256(tar),
+): LayerBlob & { stats: BlobStats } {
+  const blob = compression === "none" ? tar : new Uint8Array(
+    execFileSync(compression, compression === "gzip" ? ["-c", "-n"] : ["-c", "-q"], {
+      input: tar,
+    }),
+  );
   const stats: BlobStats = { opens: 0, cancels: 0, ends: 0, served: [] };
-  const mediaType = `application/vnd.oci.image.layer.v1.tar${compression === "none" ? "" : `+${compression}`}`;
+  const mediaType = `application/vnd.oci.image.layer.v1.tar${
+    compression === "none" ? "" : `+${compression}`
+  }`;
   return {
     descriptor: { mediaType, digest: sha256(blob), size: blob.length },
     diffId,
@@ -84,7 +103,12 @@ function imageOf(layers: LayerBlob[], reference = "test:image"): Image {
     reference,
     digest: sha256(text(reference)),
     platform: { os: "linux", architecture: "amd64" },
-    config: { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) }, raw: {} },
+    config: {
+      architecture: "amd64",
+      os: "linux",
+      rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+      raw: {},
+    },
     layers,
   };
 }
@@ -93,14 +117,27 @@ function imageOf(layers: LayerBlob[], reference = "test:image"): Image {
 const dir = (name: string, mode = 0o755, mtime = T) => member({ name, typeflag: "5", mode, mtime });
 const file = (name: string, data: string | Uint8Array, mode = 0o644, mtime = T) =>
   member({ name, mode, mtime }, typeof data === "string" ? text(data) : data);
-const hardlink = (name: string, target: string) => member({ name, typeflag: "1", linkname: target, mtime: T });
-const symlink = (name: string, target: string) => member({ name, typeflag: "2", linkname: target, mtime: T, mode: 0o777 });
+const hardlink = (name: string, target: string) =>
+  member({ name, typeflag: "1", linkname: target, mtime: T });
+const symlink = (name: string, target: string) =>
+  member({ name, typeflag: "2", linkname: target, mtime: T, mode: 0o777 });
 const whiteout = (name: string) => member({ name, mtime: T });
 
 // The expected trees, by hand.
-const meta = (mode: number, mtime = T, extra: Partial<Metadata> = {}) => metadata({ mode, mtime: { sec: mtime, nsec: 0 }, ...extra });
-function put(tree: Tree, path: string, mode: number, data: string | Uint8Array | FileContent, mtime = T): void {
-  const content = typeof data === "string" ? bytesContent(text(data)) : data instanceof Uint8Array ? bytesContent(data) : data;
+const meta = (mode: number, mtime = T, extra: Partial<Metadata> = {}) =>
+  metadata({ mode, mtime: { sec: mtime, nsec: 0 }, ...extra });
+function put(
+  tree: Tree,
+  path: string,
+  mode: number,
+  data: string | Uint8Array | FileContent,
+  mtime = T,
+): void {
+  const content = typeof data === "string"
+    ? bytesContent(text(data))
+    : data instanceof Uint8Array
+    ? bytesContent(data)
+    : data;
   tree.add(path, { kind: "file", meta: meta(mode, mtime), content });
 }
 function putDir(tree: Tree, path: string, mode = 0o755, mtime = T): void {
@@ -133,54 +170,77 @@ const SPARSE_SIZE = 3 << 20;
 
 /** Three layers covering the overlay rules; the third ends with a GNU tar --sparse part. */
 function mainLayers() {
-  const l0 = layerBlob(archive(
-    dir("./"),
-    dir("etc/"),
-    file("etc/passwd", "root:x:0:0\n"),
-    file("etc/shadow", "secret", 0o600),
-    dir("usr/"),
-    dir("usr/bin/"),
-    file("usr/bin/busybox", "busybox v1", 0o755),
-    hardlink("usr/bin/sh", "usr/bin/busybox"),
-    dir("docs/"),
-    file("docs/a", "a"),
-    dir("docs/sub/"),
-    file("docs/sub/b", "b"),
-    dir("opt/app/"),
-    file("opt/app/old1", "o1"),
-    file("opt/app/old2", "o2"),
-    file("swap1", "was a file"),
-    dir("swap2/"),
-    file("swap2/child", "c"),
-    file("chmod.sh", "#!/bin/sh\n"),
-    dir("keep/"),
-    file("keep/x", "lower x"),
-    file("empty", ""),
-  ), "gzip");
-  const l1 = layerBlob(archive(
-    whiteout(".wh.docs"),
-    whiteout("etc/.wh.shadow"),
-    dir("opt/app/", 0o700, T + 1),
-    file("opt/app/new", "new"),
-    whiteout("opt/app/.wh..wh..opq"), // after an entry of the same layer: must not drop it
-    dir("swap1/"),
-    file("swap1/inside", "now a dir"),
-    file("swap2", "now a file"),
-    file("chmod.sh", "#!/bin/sh\n", 0o755),
-    hardlink("usr/bin/ls", "usr/bin/busybox"), // to a file of layer 0
-    file("keep/x", "upper x"),
-    whiteout("keep/.wh.x"), // hides layer 0's x only
-  ), "zstd");
+  const l0 = layerBlob(
+    archive(
+      dir("./"),
+      dir("etc/"),
+      file("etc/passwd", "root:x:0:0\n"),
+      file("etc/shadow", "secret", 0o600),
+      dir("usr/"),
+      dir("usr/bin/"),
+      file("usr/bin/busybox", "busybox v1", 0o755),
+      hardlink("usr/bin/sh", "usr/bin/busybox"),
+      dir("docs/"),
+      file("docs/a", "a"),
+      dir("docs/sub/"),
+      file("docs/sub/b", "b"),
+      dir("opt/app/"),
+      file("opt/app/old1", "o1"),
+      file("opt/app/old2", "o2"),
+      file("swap1", "was a file"),
+      dir("swap2/"),
+      file("swap2/child", "c"),
+      file("chmod.sh", "#!/bin/sh\n"),
+      dir("keep/"),
+      file("keep/x", "lower x"),
+      file("empty", ""),
+    ),
+    "gzip",
+  );
+  const l1 = layerBlob(
+    archive(
+      whiteout(".wh.docs"),
+      whiteout("etc/.wh.shadow"),
+      dir("opt/app/", 0o700, T + 1),
+      file("opt/app/new", "new"),
+      whiteout("opt/app/.wh..wh..opq"), // after an entry of the same layer: must not drop it
+      dir("swap1/"),
+      file("swap1/inside", "now a dir"),
+      file("swap2", "now a file"),
+      file("chmod.sh", "#!/bin/sh\n", 0o755),
+      hardlink("usr/bin/ls", "usr/bin/busybox"), // to a file of layer 0
+      file("keep/x", "upper x"),
+      whiteout("keep/.wh.x"), // hides layer 0's x only
+    ),
+    "zstd",
+  );
   // Layer 2: a hand-made member, then what GNU tar writes for a sparse file.
   const src = join(work, "sparse-src");
   mkdirSync(join(src, "sparse"), { recursive: true });
   execFileSync("truncate", ["-s", String(SPARSE_SIZE), join(src, "sparse/holes")]);
-  execFileSync("dd", [`of=${join(src, "sparse/holes")}`, "bs=1", `seek=${1 << 20}`, "conv=notrunc", "status=none"], { input: "DATA" });
+  execFileSync("dd", [
+    `of=${join(src, "sparse/holes")}`,
+    "bs=1",
+    `seek=${1 << 20}`,
+    "conv=notrunc",
+    "status=none",
+  ], { input: "DATA" });
   chmodSync(join(src, "sparse"), 0o755);
   chmodSync(join(src, "sparse/holes"), 0o640);
   const gnu = new Uint8Array(execFileSync("tar", [
-    "--sparse", "--format=posix", "--sparse-version=1.0", "--numeric-owner", "--owner=0", "--group=0",
-    `--mtime=@${T}`, "--pax-option=delete=atime,delete=ctime", "-C", src, "-cf", "-", "sparse",
+    "--sparse",
+    "--format=posix",
+    "--sparse-version=1.0",
+    "--numeric-owner",
+    "--owner=0",
+    "--group=0",
+    `--mtime=@${T}`,
+    "--pax-option=delete=atime,delete=ctime",
+    "-C",
+    src,
+    "-cf",
+    "-",
+    "sparse",
   ], { maxBuffer: 1 << 26 }));
   const l2 = layerBlob(concat([file("usr/bin/busybox", "busybox v2", 0o755, T + 2), gnu]), "none");
   return [l0, l1, l2];
@@ -217,7 +277,9 @@ describe("imageTree: a flattened multi-layer image", () => {
     const layers = mainLayers();
     const tree = await imageTree(imageOf(layers));
     // Pass 1 read each layer once, to its end (the diff_id covers every byte).
-    for (const [i, layer] of layers.entries()) expect(layer.stats, `layer ${i}`).toMatchObject({ opens: 1, ends: 1, cancels: 0 });
+    for (const [i, layer] of layers.entries()) {
+      expect(layer.stats, `layer ${i}`).toMatchObject({ opens: 1, ends: 1, cancels: 0 });
+    }
     const { path } = await writeImage(tree, "main");
     // Pass 2: each layer opened once more; all streams closed afterwards.
     for (const [i, { stats }] of layers.entries()) {
@@ -269,7 +331,9 @@ describe("imageTree: a flattened multi-layer image", () => {
     expect(Buffer.from(await collect(passwd.content, 5, 9)).toString()).toBe("x:0:");
     expect(Buffer.from(await collect(passwd.content)).toString()).toBe("root:x:0:0\n");
     const holes = tree.get("sparse/holes") as { content: FileContent };
-    expect(Buffer.from(await collect(holes.content, (1 << 20) - 2, (1 << 20) + 6))).toEqual(Buffer.from("\0\0DATA\0\0"));
+    expect(Buffer.from(await collect(holes.content, (1 << 20) - 2, (1 << 20) + 6))).toEqual(
+      Buffer.from("\0\0DATA\0\0"),
+    );
   });
 
   it("never reads again, or writes, data that a later layer deleted (size and bytes read)", async () => {
@@ -280,8 +344,13 @@ describe("imageTree: a flattened multi-layer image", () => {
       for (let i = 0; i < out.length; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
       return out;
     };
-    const bottom = layerBlob(archive(...Array.from({ length: 10 }, (_, i) => file(`data/f${i}`, noise(i + 1)))));
-    const top = layerBlob(archive(...Array.from({ length: 9 }, (_, i) => whiteout(`data/.wh.f${i + 1}`))), "gzip");
+    const bottom = layerBlob(
+      archive(...Array.from({ length: 10 }, (_, i) => file(`data/f${i}`, noise(i + 1)))),
+    );
+    const top = layerBlob(
+      archive(...Array.from({ length: 9 }, (_, i) => whiteout(`data/.wh.f${i + 1}`))),
+      "gzip",
+    );
     const tree = await imageTree(imageOf([bottom, top]));
     const { path, size } = await writeImage(tree, "deleted");
     // Surviving data (1 MiB, whole blocks) plus metadata.
@@ -305,9 +374,15 @@ describe("imageTree: a flattened multi-layer image", () => {
     );
     // A truncated gzip stream and a stream that is no tar: LayerErrors naming the digest.
     const gz = layerBlob(archive(file("f", "x".repeat(100_000))), "gzip");
-    const gzBytes = new Uint8Array(execFileSync("gzip", ["-c", "-n"], { input: archive(file("f", "x".repeat(100_000))) }));
+    const gzBytes = new Uint8Array(
+      execFileSync("gzip", ["-c", "-n"], { input: archive(file("f", "x".repeat(100_000))) }),
+    );
     const cut: LayerBlob = {
-      descriptor: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256(gzBytes.subarray(0, 60)), size: 60 },
+      descriptor: {
+        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+        digest: sha256(gzBytes.subarray(0, 60)),
+        size: 60,
+      },
       diffId: gz.diffId,
       open: () => new Blob([gzBytes.slice(0, 60)]).stream(),
     };
@@ -315,22 +390,49 @@ describe("imageTree: a flattened multi-layer image", () => {
     expect(error).toBeInstanceOf(LayerError);
     expect((error as LayerError).layer).toBe(cut.descriptor.digest);
     expect((error as Error).message).toMatch(new RegExp(`^layer ${cut.descriptor.digest}: `));
-    const notTar = layerBlob(text("this is not a tar archive, just some text that is long enough ".repeat(20)), "zstd");
-    await expect(imageTree(imageOf([notTar]))).rejects.toThrow(new RegExp(`^layer ${notTar.descriptor.digest}: tar entry .* at byte 0: bad header checksum`));
+    const notTar = layerBlob(
+      text("this is not a tar archive, just some text that is long enough ".repeat(20)),
+      "zstd",
+    );
+    await expect(imageTree(imageOf([notTar]))).rejects.toThrow(
+      new RegExp(`^layer ${notTar.descriptor.digest}: tar entry .* at byte 0: bad header checksum`),
+    );
   });
 
   it("refuses hostile layers, naming the digest and the entry", async () => {
-    const base = layerBlob(archive(dir("etc/"), file("etc/ok", "ok"), symlink("lib", "/usr/lib"), symlink("up", "../../x")), "gzip");
+    const base = layerBlob(
+      archive(
+        dir("etc/"),
+        file("etc/ok", "ok"),
+        symlink("lib", "/usr/lib"),
+        symlink("up", "../../x"),
+      ),
+      "gzip",
+    );
     const cases: [LayerBlob, string][] = [
-      [layerBlob(archive(file("lib/libc.so", "evil"))), `"lib/libc.so": parent "lib" is a symlink (to "/usr/lib") in a lower layer; refusing to follow it`],
-      [layerBlob(archive(file("up/x", "evil")), "zstd"), `"up/x": parent "up" is a symlink (to "../../x") in a lower layer; refusing to follow it`],
-      [layerBlob(archive(file("../../etc/passwd", "evil"))), `"../../etc/passwd": path leaves the root ('..' component)`],
-      [layerBlob(archive(hardlink("l", "etc/missing"))), `"l": hard link target "etc/missing" does not exist in this layer or below`],
+      [
+        layerBlob(archive(file("lib/libc.so", "evil"))),
+        `"lib/libc.so": parent "lib" is a symlink (to "/usr/lib") in a lower layer; refusing to follow it`,
+      ],
+      [
+        layerBlob(archive(file("up/x", "evil")), "zstd"),
+        `"up/x": parent "up" is a symlink (to "../../x") in a lower layer; refusing to follow it`,
+      ],
+      [
+        layerBlob(archive(file("../../etc/passwd", "evil"))),
+        `"../../etc/passwd": path leaves the root ('..' component)`,
+      ],
+      [
+        layerBlob(archive(hardlink("l", "etc/missing"))),
+        `"l": hard link target "etc/missing" does not exist in this layer or below`,
+      ],
       [layerBlob(archive(hardlink("l", "etc"))), `"l": hard link target "etc" is a directory`],
       [layerBlob(archive(whiteout("etc/.wh.."))), `"etc/.wh..": whiteout of '.'`],
     ];
     for (const [layer, message] of cases) {
-      await expect(imageTree(imageOf([base, layer]))).rejects.toThrow(`layer ${layer.descriptor.digest}: ${message}`);
+      await expect(imageTree(imageOf([base, layer]))).rejects.toThrow(
+        `layer ${layer.descriptor.digest}: ${message}`,
+      );
     }
   });
 });
@@ -338,27 +440,56 @@ describe("imageTree: a flattened multi-layer image", () => {
 // ---------------------------------------------------------------- per-layer images and overlayfs
 
 function overlayLayers() {
-  const a = layerBlob(archive(
-    dir("./"),
-    dir("a/"), file("a/1", "a1"), file("a/2", "a2"),
-    dir("b/"), dir("b/deep/"), file("b/deep/f", "deep"),
-    dir("c/"), file("c/x", "cx"),
-    file("d", "file d"),
-    dir("e/"), file("e/e1", "e1"),
-    file("keep", "keep"),
-    dir("h/"), file("h/f", "linked"), hardlink("h/g", "h/f"),
-  ), "gzip");
-  const b = layerBlob(archive(dir("a/", 0o750, T + 1), file("a/3", "a3"), dir("c/"), file("c/y", "cy"), file("f", "f")), "zstd");
+  const a = layerBlob(
+    archive(
+      dir("./"),
+      dir("a/"),
+      file("a/1", "a1"),
+      file("a/2", "a2"),
+      dir("b/"),
+      dir("b/deep/"),
+      file("b/deep/f", "deep"),
+      dir("c/"),
+      file("c/x", "cx"),
+      file("d", "file d"),
+      dir("e/"),
+      file("e/e1", "e1"),
+      file("keep", "keep"),
+      dir("h/"),
+      file("h/f", "linked"),
+      hardlink("h/g", "h/f"),
+    ),
+    "gzip",
+  );
+  const b = layerBlob(
+    archive(
+      dir("a/", 0o750, T + 1),
+      file("a/3", "a3"),
+      dir("c/"),
+      file("c/y", "cy"),
+      file("f", "f"),
+    ),
+    "zstd",
+  );
   // The top layer names every parent it uses, as image builders do.
   const c = layerBlob(archive(
     dir("./", 0o755, T + 5),
-    dir("a/", 0o755, T + 5), whiteout("a/.wh.1"), file("a/2", "a2 again"), whiteout("a/.wh.2"),
-    dir("b/", 0o755, T + 5), whiteout("b/.wh.deep"),
-    dir("c/", 0o755, T + 5), whiteout("c/.wh..wh..opq"), file("c/z", "cz"),
-    dir("d/"), file("d/inside", "d is a dir now"),
+    dir("a/", 0o755, T + 5),
+    whiteout("a/.wh.1"),
+    file("a/2", "a2 again"),
+    whiteout("a/.wh.2"),
+    dir("b/", 0o755, T + 5),
+    whiteout("b/.wh.deep"),
+    dir("c/", 0o755, T + 5),
+    whiteout("c/.wh..wh..opq"),
+    file("c/z", "cz"),
+    dir("d/"),
+    file("d/inside", "d is a dir now"),
     file("e", "e is a file now"),
     whiteout(".wh.f"),
-    dir("new/"), file("new/n", "n"), hardlink("new/n2", "new/n"),
+    dir("new/"),
+    file("new/n", "n"),
+    hardlink("new/n2", "new/n"),
   ));
   return [a, b, c];
 }
@@ -370,18 +501,24 @@ describe("imageTree: per-layer images with whiteouts kept", () => {
     const listing = async (tree: Tree) => [...(await snapshotTree(tree)).keys()];
     const top = await listing(await imageTree(image, { layer: -1 }));
     expect(await listing(await imageTree(image, { layer: 2 }))).toEqual(top);
-    expect(await listing(await imageTree(image, { blob: layers[2].descriptor.digest }))).toEqual(top);
+    expect(await listing(await imageTree(image, { blob: layers[2].descriptor.digest }))).toEqual(
+      top,
+    );
     expect(await listing(await imageTree(image, { blob: layers[2].diffId }))).toEqual(top);
     expect(top).toContain("f"); // the whiteout, as a device
     // Applied instead of kept, on request: nothing below, so the markers just go.
-    expect(await listing(await imageTree(image, { layer: 2, keepWhiteouts: false }))).not.toContain("f");
+    expect(await listing(await imageTree(image, { layer: 2, keepWhiteouts: false }))).not.toContain(
+      "f",
+    );
     await expect(imageTree(image, { layer: 3 })).rejects.toThrow(
       "layer 3 is out of range: image example:overlay has 3 layers (valid: 0…2 from the bottom, or −1…−3 from the top)",
     );
     await expect(imageTree(image, { layer: -4 })).rejects.toThrow(LayerError);
     await expect(imageTree(image, { layer: 1.5 })).rejects.toThrow(/layer 1.5 is out of range/);
     await expect(imageTree(image, { blob: "sha256:00" })).rejects.toThrow(
-      `image example:overlay has no layer sha256:00 (layers: 0: ${layers[0].descriptor.digest}, 1: ${layers[1].descriptor.digest}, 2: ${layers[2].descriptor.digest})`,
+      `image example:overlay has no layer sha256:00 (layers: 0: ${
+        layers[0].descriptor.digest
+      }, 1: ${layers[1].descriptor.digest}, 2: ${layers[2].descriptor.digest})`,
     );
     await expect(imageTree(image, { layer: 0, blob: "sha256:00" })).rejects.toThrow(/not both/);
     // Only the chosen layer is read.
@@ -399,11 +536,19 @@ describe("imageTree: per-layer images with whiteouts kept", () => {
     const topView = await mountedSnapshot(top.path);
     const y = Buffer.from("y").toString("base64");
     for (const path of ["a/1", "b/deep", "f"]) {
-      expect(topView.get(path), path).toMatchObject({ type: "char", rdevMajor: 0, rdevMinor: 0, mode: 0, nlink: 1 });
+      expect(topView.get(path), path).toMatchObject({
+        type: "char",
+        rdevMajor: 0,
+        rdevMinor: 0,
+        mode: 0,
+        nlink: 1,
+      });
     }
     expect(topView.get("a/2")).toMatchObject({ type: "file", size: 8 });
     expect(topView.get("c")!.xattrs).toEqual({ "trusted.overlay.opaque": y });
-    for (const path of ["", "a", "b"]) expect(topView.get(path)!.xattrs, path).toEqual({ "trusted.overlay.origin": "" });
+    for (const path of ["", "a", "b"]) {
+      expect(topView.get(path)!.xattrs, path).toEqual({ "trusted.overlay.origin": "" });
+    }
     expect(topView.get("d")!.xattrs).toEqual({});
 
     // overlayfs over the two images shows what the flattened image holds.
@@ -418,13 +563,36 @@ describe("imageTree: per-layer images with whiteouts kept", () => {
       }
       const merged = join(mnt, "merged");
       mkdirSync(merged);
-      await run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${mounts[0]}:${mounts[1]}`, merged], { check: true });
+      await run("mount", [
+        "-t",
+        "overlay",
+        "overlay",
+        "-o",
+        `lowerdir=${mounts[0]}:${mounts[1]}`,
+        merged,
+      ], { check: true });
       mounts.push(merged);
       const overlayView = await snapshotDirectory(merged);
       const flatView = await mountedSnapshot(flat.path);
       expectSameTree(flatView, overlayView);
       expect([...flatView.keys()].sort()).toEqual([
-        "", "a", "a/2", "a/3", "b", "c", "c/z", "d", "d/inside", "e", "h", "h/f", "h/g", "keep", "new", "new/n", "new/n2",
+        "",
+        "a",
+        "a/2",
+        "a/3",
+        "b",
+        "c",
+        "c/z",
+        "d",
+        "d/inside",
+        "e",
+        "h",
+        "h/f",
+        "h/g",
+        "keep",
+        "new",
+        "new/n",
+        "new/n2",
       ]);
     } finally {
       for (const at of mounts.reverse()) await unmount(at);
@@ -450,7 +618,11 @@ describe("imageTree: bounded memory", () => {
     const gzSize = (await stat(gzPath)).size;
     expect(gzSize).toBeLessThan(4 << 20);
     const blob: LayerBlob = {
-      descriptor: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: "sha256:" + "0".repeat(64), size: gzSize },
+      descriptor: {
+        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+        digest: "sha256:" + "0".repeat(64),
+        size: gzSize,
+      },
       diffId,
       open: (signal) => openFileStream(gzPath, { signal }),
     };
@@ -466,7 +638,9 @@ describe("imageTree: bounded memory", () => {
       for await (const chunk of image.chunks()) {
         bytes += chunk.length;
         // Spot-check the data area (the big file comes first, right after the superblock block).
-        if (zeros && bytes > 8192 && bytes < (256 << 20) && chunk[chunk.length >> 1] !== 0) zeros = false;
+        if (zeros && bytes > 8192 && bytes < (256 << 20) && chunk[chunk.length >> 1] !== 0) {
+          zeros = false;
+        }
         peak = Math.max(peak, process.memoryUsage().rss);
       }
       expect(bytes).toBe(image.size);

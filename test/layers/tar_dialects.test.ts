@@ -25,7 +25,13 @@ afterAll(async () => {
 });
 
 /** What no tar dialect stores: sockets; ACLs travel as text (SCHILY.acl), not as xattrs. */
-const COMMON: RandomTreeOptions = { entries: 600, sockets: false, acls: false, largeFiles: 1, largeFileMaxSize: 2 << 20 };
+const COMMON: RandomTreeOptions = {
+  entries: 600,
+  sockets: false,
+  acls: false,
+  largeFiles: 1,
+  largeFileMaxSize: 2 << 20,
+};
 /** Old formats: 100-byte names, 7-digit octal ids, whole non-negative seconds, no xattrs. */
 const OLD: RandomTreeOptions = {
   ...COMMON,
@@ -54,7 +60,20 @@ const DIALECTS: Dialect[] = [
     name: "GNU tar --format=posix --xattrs --sparse",
     tree: COMMON,
     sparse: true,
-    archive: (dir, out) => ["tar", ["--format=posix", "--xattrs", "--xattrs-include=*", "--sparse", "-C", dir, "-cf", out, "."]],
+    archive: (
+      dir,
+      out,
+    ) => ["tar", [
+      "--format=posix",
+      "--xattrs",
+      "--xattrs-include=*",
+      "--sparse",
+      "-C",
+      dir,
+      "-cf",
+      out,
+      ".",
+    ]],
   },
   {
     name: "GNU tar --format=gnu --sparse",
@@ -63,7 +82,12 @@ const DIALECTS: Dialect[] = [
     sparse: true,
     archive: (dir, out) => ["tar", ["--format=gnu", "--sparse", "-C", dir, "-cf", out, "."]],
   },
-  { name: "GNU tar --format=ustar", tree: OLD, seconds: true, archive: (dir, out) => ["tar", ["--format=ustar", "-C", dir, "-cf", out, "."]] },
+  {
+    name: "GNU tar --format=ustar",
+    tree: OLD,
+    seconds: true,
+    archive: (dir, out) => ["tar", ["--format=ustar", "-C", dir, "-cf", out, "."]],
+  },
   {
     name: "GNU tar --format=v7",
     tree: { ...OLD, devices: false, fifos: false, hardLinks: false },
@@ -84,7 +108,12 @@ const DIALECTS: Dialect[] = [
     seconds: true,
     archive: (dir, out) => [
       "python3",
-      ["-c", "import sys, tarfile\nwith tarfile.open(sys.argv[2], 'w', format=tarfile.PAX_FORMAT) as t: t.add(sys.argv[1], arcname='.')", dir, out],
+      [
+        "-c",
+        "import sys, tarfile\nwith tarfile.open(sys.argv[2], 'w', format=tarfile.PAX_FORMAT) as t: t.add(sys.argv[1], arcname='.')",
+        dir,
+        out,
+      ],
     ],
   },
 ];
@@ -110,8 +139,22 @@ describe("tar dialects mounted by the kernel", () => {
         const path = join(dir, "sparse/holes");
         await writeFile(path, "");
         await truncate(path, 8 << 20);
-        await run("dd", ["if=/dev/urandom", `of=${path}`, "bs=4096", "seek=700", "count=3", "conv=notrunc"]);
-        await run("dd", ["if=/dev/urandom", `of=${path}`, "bs=1", "seek=5000000", "count=77", "conv=notrunc"]);
+        await run("dd", [
+          "if=/dev/urandom",
+          `of=${path}`,
+          "bs=4096",
+          "seek=700",
+          "count=3",
+          "conv=notrunc",
+        ]);
+        await run("dd", [
+          "if=/dev/urandom",
+          `of=${path}`,
+          "bs=1",
+          "seek=5000000",
+          "count=77",
+          "conv=notrunc",
+        ]);
       }
       if (dialect.seconds) {
         // The edits above gave some directories sub-second times again.
@@ -130,9 +173,14 @@ describe("tar dialects mounted by the kernel", () => {
       const expected = await snapshotDirectory(dir);
       // A layer may not plant overlayfs metadata: trusted.overlay.* is dropped on purpose.
       for (const record of expected.values()) {
-        for (const name of Object.keys(record.xattrs)) if (name.startsWith("trusted.overlay.")) delete record.xattrs[name];
+        for (const name of Object.keys(record.xattrs)) {
+          if (name.startsWith("trusted.overlay.")) delete record.xattrs[name];
+        }
       }
-      const { value: actual, judge } = await withMountedImage(image, (root) => snapshotDirectory(root));
+      const { value: actual, judge } = await withMountedImage(
+        image,
+        (root) => snapshotDirectory(root),
+      );
       expect(judge).toBe("kernel");
       expectSameTree(expected, actual);
       await rm(dir, { recursive: true, force: true });

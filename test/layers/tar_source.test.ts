@@ -29,10 +29,26 @@ beforeAll(async () => {
   const src = join(work, "src");
   mkdirSync(src);
   execFileSync("truncate", ["-s", String(SPARSE), join(src, "holes")]);
-  execFileSync("dd", [`of=${join(src, "holes")}`, "bs=1", "seek=1000000", "conv=notrunc", "status=none"], { input: "mid" });
+  execFileSync("dd", [
+    `of=${join(src, "holes")}`,
+    "bs=1",
+    "seek=1000000",
+    "conv=notrunc",
+    "status=none",
+  ], { input: "mid" });
   chmodSync(join(src, "holes"), 0o600);
   const sparse = new Uint8Array(execFileSync("tar", [
-    "--sparse", "--format=gnu", "--numeric-owner", "--owner=0", "--group=0", `--mtime=@${T}`, "-C", src, "-cf", "-", "holes",
+    "--sparse",
+    "--format=gnu",
+    "--numeric-owner",
+    "--owner=0",
+    "--group=0",
+    `--mtime=@${T}`,
+    "-C",
+    src,
+    "-cf",
+    "-",
+    "holes",
   ]));
   const crafted = archive(
     member({ name: "./", typeflag: "5", mode: 0o755, mtime: T }),
@@ -60,14 +76,23 @@ function expected(keepWhiteouts: boolean): Tree {
   const meta = (mode: number) => metadata({ mode, mtime: { sec: T, nsec: 0 } });
   const tree = new Tree(meta(0o755));
   tree.add("etc", { kind: "directory", meta: meta(0o755), entries: new Map() });
-  tree.add("etc/hostname", { kind: "file", meta: meta(0o644), content: bytesContent(text("box\n")) });
+  tree.add("etc/hostname", {
+    kind: "file",
+    meta: meta(0o644),
+    content: bytesContent(text("box\n")),
+  });
   tree.add("var", { kind: "directory", meta: meta(0o711), entries: new Map() });
   tree.add("var/log", { kind: "file", meta: meta(0o644), content: bytesContent(text("log")) });
   const holes = new Uint8Array(SPARSE);
   holes.set(text("mid"), 1_000_000);
   tree.add("holes", { kind: "file", meta: meta(0o600), content: bytesContent(holes) });
   if (keepWhiteouts) {
-    tree.add("etc/gone", { kind: "char", meta: { ...meta(0), xattrs: new Map() }, major: 0, minor: 0 });
+    tree.add("etc/gone", {
+      kind: "char",
+      meta: { ...meta(0), xattrs: new Map() },
+      major: 0,
+      minor: 0,
+    });
     tree.get("etc")!.meta.xattrs.set("trusted.overlay.origin", new Uint8Array());
     tree.get("var")!.meta.xattrs.set(OVERLAY_OPAQUE, text("y"));
   }
@@ -77,7 +102,10 @@ function expected(keepWhiteouts: boolean): Tree {
 describe("tar: sources, plain and compressed", () => {
   for (const kind of ["plain", "gzip", "zstd"]) {
     it(`reads a ${kind} archive as a flattened single layer, and with whiteouts kept`, async () => {
-      expectSameTree(await snapshotTree(expected(false)), await snapshotTree(await readTarSource(paths[kind])));
+      expectSameTree(
+        await snapshotTree(expected(false)),
+        await snapshotTree(await readTarSource(paths[kind])),
+      );
       expectSameTree(
         await snapshotTree(expected(true)),
         await snapshotTree(await readTarSource(paths[kind], { keepWhiteouts: true })),

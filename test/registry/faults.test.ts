@@ -26,7 +26,14 @@ let bigBlob = "";
 async function pull(name: string): Promise<{ status: number; stderr: string; path: string }> {
   const path = join(work, `${name}.erofs`);
   const { username, password } = registry.credentials!;
-  const result = await runCli([`${proxy.host}/library/busybox:latest`, path, "--plain-http", "--creds", `${username}:${password}`, "--quiet"]);
+  const result = await runCli([
+    `${proxy.host}/library/busybox:latest`,
+    path,
+    "--plain-http",
+    "--creds",
+    `${username}:${password}`,
+    "--quiet",
+  ]);
   return { ...result, path };
 }
 
@@ -74,11 +81,16 @@ describe("faults that must not change the image", () => {
     const result = await pull("status");
     expect(result.stderr).toBe("");
     expect(Buffer.from(await readFile(result.path)).equals(clean)).toBe(true);
-    expect(proxy.log.filter((entry) => entry.status === 429 || entry.status >= 500).length).toBeGreaterThanOrEqual(3);
+    expect(proxy.log.filter((entry) => entry.status === 429 || entry.status >= 500).length)
+      .toBeGreaterThanOrEqual(3);
   });
 
   it("a blob redirected to another origin is fetched without Authorization", async () => {
-    const rule = proxy.inject({ path: blobPath(), times: 10, fault: { kind: "redirect", rejectAuthorization: true } });
+    const rule = proxy.inject({
+      path: blobPath(),
+      times: 10,
+      fault: { kind: "redirect", rejectAuthorization: true },
+    });
     const result = await pull("redirect");
     expect(result.stderr).toBe("");
     expect(rule.applied).toBeGreaterThanOrEqual(1);

@@ -16,13 +16,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fileRegionContent, openRandomAccessFile, readDirectoryTree, writeFileAtomic } from "../../src/runtime/fs.ts";
+import {
+  fileRegionContent,
+  openRandomAccessFile,
+  readDirectoryTree,
+  writeFileAtomic,
+} from "../../src/runtime/fs.ts";
 import { FindTimesParser, readTreeTimes } from "../../src/runtime/find_times.ts";
 import { GetfattrParser } from "../../src/runtime/getfattr.ts";
 import type { FileContent, Inode } from "../../src/tree/mod.ts";
 
 let work: string;
-const sh = (command: string, ...args: string[]) => execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+const sh = (command: string, ...args: string[]) =>
+  execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"] });
 const text = (s: string) => new TextEncoder().encode(s);
 
 async function collect(content: FileContent, start?: number, end?: number): Promise<string> {
@@ -55,7 +61,12 @@ describe("readDirectoryTree", () => {
     sh("mknod", join(root, "dev/huge"), "c", "4095", "1048575");
     sh("mknod", join(root, "dev/nvme"), "b", "259", "65536");
     sh("mkfifo", join(root, "dev/fifo"));
-    sh("python3", "-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", join(root, "dev/sock"));
+    sh(
+      "python3",
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      join(root, "dev/sock"),
+    );
     sh("chmod", "4755", join(root, "suid"));
     sh("chmod", "1777", join(root, "tmp"));
     sh("chmod", "0710", root);
@@ -66,7 +77,14 @@ describe("readDirectoryTree", () => {
     sh("touch", "-d", "@86400", root);
     sh("setfattr", "-n", "user.text", "-v", "hello", join(root, "etc/passwd"));
     sh("setfattr", "-n", "user.empty", join(root, "etc/passwd"));
-    sh("setfattr", "-n", "security.capability", "-v", "0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=", join(root, "suid"));
+    sh(
+      "setfattr",
+      "-n",
+      "security.capability",
+      "-v",
+      "0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=",
+      join(root, "suid"),
+    );
     sh("setfattr", "-n", "trusted.overlay.opaque", "-v", "y", join(root, "tmp"));
     sh("setfattr", "-h", "-n", "trusted.symlink", "-v", "own", join(root, "dev/sym"));
     sh("setfattr", "-n", "user.we=ird\nname", "-v", "0sAAEC/w==", join(root, WEIRD));
@@ -102,16 +120,21 @@ describe("readDirectoryTree", () => {
     const passwd = tree.get("etc/passwd")!;
     expect(tree.get("passwd-link")).toBe(passwd);
     expect(tree.get("tmp/passwd-link2")).toBe(passwd);
-    expect(passwd.kind === "file" && await collect(passwd.content)).toBe("root:x:0:0::/root:/bin/sh\n");
+    expect(passwd.kind === "file" && await collect(passwd.content)).toBe(
+      "root:x:0:0::/root:/bin/sh\n",
+    );
   });
 
   it("reads xattrs of every namespace, of symlinks themselves, and of odd names", async () => {
     const tree = await readDirectoryTree(root);
-    const xattrs = (path: string) => Object.fromEntries(
-      [...tree.get(path)!.meta.xattrs].map(([name, value]) => [name, [...value]]),
-    );
+    const xattrs = (path: string) =>
+      Object.fromEntries(
+        [...tree.get(path)!.meta.xattrs].map(([name, value]) => [name, [...value]]),
+      );
     expect(xattrs("etc/passwd")).toEqual({ "user.text": [...text("hello")], "user.empty": [] });
-    expect(xattrs("suid")["security.capability"]).toEqual([...Buffer.from("AQAAAgAgAAAAAAAAAAAAAAAAAAA=", "base64")]);
+    expect(xattrs("suid")["security.capability"]).toEqual([
+      ...Buffer.from("AQAAAgAgAAAAAAAAAAAAAAAAAAA=", "base64"),
+    ]);
     expect(xattrs("tmp")).toEqual({ "trusted.overlay.opaque": [...text("y")] });
     expect(xattrs("dev/sym")).toEqual({ "trusted.symlink": [...text("own")] });
     expect(xattrs(WEIRD)).toEqual({ "user.we=ird\nname": [0, 1, 2, 255] });
@@ -159,8 +182,11 @@ describe("GetfattrParser", () => {
       records.push([path, Object.fromEntries([...xattrs].map(([n, v]) => [n, [...v]]))]);
     });
     const bytes = typeof output === "string" ? text(output) : output;
-    if (split > 0) for (let at = 0; at < bytes.length; at += split) parser.push(bytes.subarray(at, at + split));
-    else parser.push(bytes);
+    if (split > 0) {
+      for (let at = 0; at < bytes.length; at += split) {
+        parser.push(bytes.subarray(at, at + split));
+      }
+    } else parser.push(bytes);
     parser.end();
     return records;
   };
@@ -207,12 +233,16 @@ describe("GetfattrParser", () => {
 
 describe("FindTimesParser and readTreeTimes (exact mtimes where lstat rounds them)", () => {
   it("parses NUL-separated records across any chunking", () => {
-    const output = text("\0" + "86400\0" + "00:00:00.0000000010\0" + "a\nb\0" + "-2\0" + "23:59:58.5000000000\0");
+    const output = text(
+      "\0" + "86400\0" + "00:00:00.0000000010\0" + "a\nb\0" + "-2\0" + "23:59:58.5000000000\0",
+    );
     for (const split of [0, 1, 3]) {
       const seen: [string, { sec: number; nsec: number }][] = [];
       const parser = new FindTimesParser((path, mtime) => seen.push([path, mtime]));
       if (split === 0) parser.push(output);
-      else for (let at = 0; at < output.length; at += split) parser.push(output.subarray(at, at + split));
+      else {for (let at = 0; at < output.length; at += split) {
+          parser.push(output.subarray(at, at + split));
+        }}
       parser.end();
       expect(seen).toEqual([["", { sec: 86400, nsec: 1 }], ["a\nb", { sec: -2, nsec: 500000000 }]]);
     }
@@ -229,7 +259,10 @@ describe("FindTimesParser and readTreeTimes (exact mtimes where lstat rounds the
     sh("touch", "-d", "@-0.25", dir);
     const seen = new Map<string, { sec: number; nsec: number }>();
     expect(await readTreeTimes(dir, (path, mtime) => seen.set(path, mtime))).toBe(true);
-    expect(Object.fromEntries(seen)).toEqual({ "": { sec: -1, nsec: 750000000 }, a: { sec: 1700000000, nsec: 1 } });
+    expect(Object.fromEntries(seen)).toEqual({
+      "": { sec: -1, nsec: 750000000 },
+      a: { sec: 1700000000, nsec: 1 },
+    });
   });
 });
 
@@ -250,7 +283,9 @@ describe("fileRegionContent", () => {
     const bytes = new Uint8Array(2.5 * 2 ** 20 + 7).map((_, i) => i % 253);
     writeFileSync(path, bytes);
     const chunks: Uint8Array[] = [];
-    for await (const chunk of fileRegionContent(path, 7, bytes.length - 7).stream()) chunks.push(chunk);
+    for await (const chunk of fileRegionContent(path, 7, bytes.length - 7).stream()) {
+      chunks.push(chunk);
+    }
     expect(chunks.map((c) => c.length)).toEqual([2 ** 20, 2 ** 20, 2 ** 19]);
     expect(new Set(chunks.map((c) => c.buffer)).size).toBe(3);
     expect(Buffer.concat(chunks).equals(bytes.subarray(7))).toBe(true);
@@ -259,7 +294,9 @@ describe("fileRegionContent", () => {
   it("fails if the file is shorter than promised", async () => {
     const path = join(work, "short");
     writeFileSync(path, "abc");
-    await expect(collect(fileRegionContent(path, 1, 5))).rejects.toThrow(/ends at byte 3, before 6/);
+    await expect(collect(fileRegionContent(path, 1, 5))).rejects.toThrow(
+      /ends at byte 3, before 6/,
+    );
   });
 
   it("random access reads regular files only", async () => {
@@ -294,10 +331,13 @@ describe("writeFileAtomic", () => {
   it("leaves nothing when the chunks fail, and an existing file untouched", async () => {
     const dir = join(work, "atomic-fail");
     mkdirSync(dir);
-    await expect(writeFileAtomic(join(dir, "new"), parts("half", new Error("boom")))).rejects.toThrow("boom");
+    await expect(writeFileAtomic(join(dir, "new"), parts("half", new Error("boom")))).rejects
+      .toThrow("boom");
     expect(readdirSync(dir)).toEqual([]);
     writeFileSync(join(dir, "old"), "previous");
-    await expect(writeFileAtomic(join(dir, "old"), parts("x", new Error("boom")))).rejects.toThrow("boom");
+    await expect(writeFileAtomic(join(dir, "old"), parts("x", new Error("boom")))).rejects.toThrow(
+      "boom",
+    );
     expect(readFileSync(join(dir, "old"), "utf8")).toBe("previous");
     expect(readdirSync(dir)).toEqual(["old"]);
   });
@@ -311,9 +351,12 @@ describe("writeFileAtomic", () => {
       controller.abort(new Error("interrupted"));
       yield text("b");
     }
-    await expect(writeFileAtomic(join(dir, "out"), slow(), { signal: controller.signal })).rejects.toThrow("interrupted");
+    await expect(writeFileAtomic(join(dir, "out"), slow(), { signal: controller.signal })).rejects
+      .toThrow("interrupted");
     expect(readdirSync(dir)).toEqual([]);
-    await expect(writeFileAtomic(join(dir, "no/such/dir/out"), parts("x"))).rejects.toThrow(/ENOENT/);
+    await expect(writeFileAtomic(join(dir, "no/such/dir/out"), parts("x"))).rejects.toThrow(
+      /ENOENT/,
+    );
     await expect(writeFileAtomic(dir, parts("x"))).rejects.toThrow("is a directory");
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -57,10 +57,12 @@ describe("imageStream", () => {
   });
 
   it("errors if the image streams more or less than its size", async () => {
-    await expect(new Response(imageStream(fakeImage(3, 4, 11).image)).arrayBuffer()).rejects.toThrow(/more than its size/);
-    await expect(new Response(imageStream(fakeImage(3, 4, 13).image)).arrayBuffer()).rejects.toThrow(
-      "image streamed 12 bytes but its size is 13",
-    );
+    await expect(new Response(imageStream(fakeImage(3, 4, 11).image)).arrayBuffer()).rejects
+      .toThrow(/more than its size/);
+    await expect(new Response(imageStream(fakeImage(3, 4, 13).image)).arrayBuffer()).rejects
+      .toThrow(
+        "image streamed 12 bytes but its size is 13",
+      );
   });
 });
 
@@ -68,7 +70,9 @@ describe("writeImageFile", () => {
   it("writes the image, or nothing if it is not what it claims", async () => {
     await writeImageFile(fakeImage(2).image, join(work, "ok.img"));
     expect([...readFileSync(join(work, "ok.img"))]).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
-    await expect(writeImageFile(fakeImage(2, 4, 9).image, join(work, "bad.img"))).rejects.toThrow(/size is 9/);
+    await expect(writeImageFile(fakeImage(2, 4, 9).image, join(work, "bad.img"))).rejects.toThrow(
+      /size is 9/,
+    );
     expect(readdirSync(work)).toEqual(["ok.img"]);
   });
 });

@@ -7,9 +7,22 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageError, MediaType } from "../../src/image/mod.ts";
-import { openDockerArchiveSource, openImageSource, openOciLayoutSource, parseSource } from "../../src/source/mod.ts";
+import {
+  openDockerArchiveSource,
+  openImageSource,
+  openOciLayoutSource,
+  parseSource,
+} from "../../src/source/mod.ts";
 import { run } from "../support/system.ts";
-import { blobPath, ensureImageTools, readStream, sha256, skopeo, tarOf, writeUmociLayout } from "../image/fixtures.ts";
+import {
+  blobPath,
+  ensureImageTools,
+  readStream,
+  sha256,
+  skopeo,
+  tarOf,
+  writeUmociLayout,
+} from "../image/fixtures.ts";
 
 let work: string;
 let umoci: string;
@@ -75,7 +88,9 @@ describe("docker-archive: from skopeo", () => {
       expect(image.platform).toEqual(oci.platform);
       expect(image.layers.map((l) => l.diffId)).toEqual(oci.layers.map((l) => l.diffId));
       // The archive has no registry manifest: the image is known by its config digest.
-      expect(image.digest).toBe(JSON.parse(readFileSync(blobPath(umoci, oci.digest), "utf8")).config.digest);
+      expect(image.digest).toBe(
+        JSON.parse(readFileSync(blobPath(umoci, oci.digest), "utf8")).config.digest,
+      );
     }
     const image = await openDockerArchiveSource(skopeoTar);
     for (const [i, layer] of image.layers.entries()) {
@@ -94,7 +109,9 @@ describe("docker-archive: from skopeo", () => {
     await expect(openDockerArchiveSource(`${skopeoTar}:foo/bar:qux`)).rejects.toThrow(
       'no image named "foo/bar:qux" in the archive (it has: docker.io/foo/bar:baz)',
     );
-    await expect(openDockerArchiveSource(`${skopeoTar}:@1`)).rejects.toThrow("holds 1 images, so it has no image @1");
+    await expect(openDockerArchiveSource(`${skopeoTar}:@1`)).rejects.toThrow(
+      "holds 1 images, so it has no image @1",
+    );
   });
 });
 
@@ -104,13 +121,29 @@ describe("docker-archive: hand-made docker save archives", () => {
 
   it("legacy ID/layer.tar layers, several images, short and full names", async () => {
     const tar = await saveArchive("legacy.tar", [
-      { tags: ["hello:latest"], config: configFor([base, top]), layers: [["aaa/layer.tar", base], ["bbb/layer.tar", top]] },
-      { tags: ["example.com/other:1", "other:2"], config: configFor([base], "arm64"), layers: [["aaa/layer.tar", base]] },
+      {
+        tags: ["hello:latest"],
+        config: configFor([base, top]),
+        layers: [["aaa/layer.tar", base], ["bbb/layer.tar", top]],
+      },
+      {
+        tags: ["example.com/other:1", "other:2"],
+        config: configFor([base], "arm64"),
+        layers: [["aaa/layer.tar", base]],
+      },
     ]);
     await expect(openDockerArchiveSource(tar)).rejects.toThrow(
       "the archive holds 2 images; name one as FILE:NAME:TAG or FILE:@N (hello:latest; example.com/other:1, other:2)",
     );
-    for (const ref of ["hello", "hello:latest", "docker.io/library/hello", "index.docker.io/library/hello:latest", "@0"]) {
+    for (
+      const ref of [
+        "hello",
+        "hello:latest",
+        "docker.io/library/hello",
+        "index.docker.io/library/hello:latest",
+        "@0",
+      ]
+    ) {
       const image = await openDockerArchiveSource(`${tar}:${ref}`);
       expect(image.layers.map((l) => l.diffId), ref).toEqual([sha256(base), sha256(top)]);
     }
@@ -118,7 +151,9 @@ describe("docker-archive: hand-made docker save archives", () => {
     expect(other.platform).toEqual({ os: "linux", architecture: "arm64" });
     expect((await openDockerArchiveSource(`${tar}:example.com/other:1`)).digest).toBe(other.digest);
     await expect(openDockerArchiveSource(`${tar}:other`)).rejects.toThrow('no image named "other"');
-    for (const layer of other.layers) expect(sha256(await readStream(layer.open()))).toBe(layer.diffId);
+    for (const layer of other.layers) {
+      expect(sha256(await readStream(layer.open()))).toBe(layer.diffId);
+    }
   });
 
   it("compressed layers: gzip detected from the bytes, digest from the name or by hashing", async () => {
@@ -141,7 +176,9 @@ describe("docker-archive: hand-made docker save archives", () => {
       { mediaType: MediaType.OciLayerGzip, digest: sha256(gzTop), size: gzTop.length },
     ]);
     expect(image.layers.map((l) => l.diffId)).toEqual([sha256(base), sha256(top), sha256(top)]);
-    for (const layer of image.layers) expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    for (const layer of image.layers) {
+      expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    }
   });
 
   it("follows symlinked legacy layer names to the stored blobs", async () => {
@@ -161,7 +198,11 @@ describe("docker-archive: hand-made docker save archives", () => {
   });
 
   it("corrupt layers error their stream; bad configs, missing files and platforms are refused", async () => {
-    const good = await saveArchive("good.tar", [{ tags: ["g:1"], config: configFor([base]), layers: [["l/layer.tar", base]] }]);
+    const good = await saveArchive("good.tar", [{
+      tags: ["g:1"],
+      config: configFor([base]),
+      layers: [["l/layer.tar", base]],
+    }]);
     const image = await openDockerArchiveSource(good);
     const archive = readFileSync(good);
     const at = archive.indexOf(base.subarray(512, 512 + 5)); // the data of the layer's member
@@ -177,33 +218,71 @@ describe("docker-archive: hand-made docker save archives", () => {
       layers: [["l/layer.tar", base]],
       configName: `${"0".repeat(64)}.json`,
     }]);
-    await expect(openDockerArchiveSource(misnamed)).rejects.toThrow(`config sha256:${"0".repeat(64)} has digest sha256:`);
+    await expect(openDockerArchiveSource(misnamed)).rejects.toThrow(
+      `config sha256:${"0".repeat(64)} has digest sha256:`,
+    );
 
-    const counted = await saveArchive("counted.tar", [{ tags: ["n:1"], config: configFor([base, top]), layers: [["l/layer.tar", base]] }]);
-    await expect(openDockerArchiveSource(counted)).rejects.toThrow("lists 2 diff_ids, but the manifest has 1 layers");
+    const counted = await saveArchive("counted.tar", [{
+      tags: ["n:1"],
+      config: configFor([base, top]),
+      layers: [["l/layer.tar", base]],
+    }]);
+    await expect(openDockerArchiveSource(counted)).rejects.toThrow(
+      "lists 2 diff_ids, but the manifest has 1 layers",
+    );
 
-    const missing = await saveArchive("missing.tar", [{ tags: ["x:1"], config: configFor([base]), layers: [["l/layer.tar", base]] }], (dir) =>
-      rmSync(join(dir, "l"), { recursive: true }));
-    await expect(openDockerArchiveSource(missing)).rejects.toThrow("layer file l/layer.tar is missing");
+    const missing = await saveArchive("missing.tar", [{
+      tags: ["x:1"],
+      config: configFor([base]),
+      layers: [["l/layer.tar", base]],
+    }], (dir) => rmSync(join(dir, "l"), { recursive: true }));
+    await expect(openDockerArchiveSource(missing)).rejects.toThrow(
+      "layer file l/layer.tar is missing",
+    );
 
-    const arm = await saveArchive("arm.tar", [{ tags: ["a:1"], config: configFor([base], "arm64"), layers: [["l/layer.tar", base]] }]);
+    const arm = await saveArchive("arm.tar", [{
+      tags: ["a:1"],
+      config: configFor([base], "arm64"),
+      layers: [["l/layer.tar", base]],
+    }]);
     expect((await openDockerArchiveSource(arm)).platform.architecture).toBe("arm64");
-    expect((await openDockerArchiveSource(arm, { platform: "linux/aarch64" })).platform.architecture).toBe("arm64");
-    await expect(openDockerArchiveSource(arm, { platform: "linux/amd64" })).rejects.toThrow("is for linux/arm64, not linux/amd64");
+    expect(
+      (await openDockerArchiveSource(arm, { platform: "linux/aarch64" })).platform.architecture,
+    ).toBe("arm64");
+    await expect(openDockerArchiveSource(arm, { platform: "linux/amd64" })).rejects.toThrow(
+      "is for linux/arm64, not linux/amd64",
+    );
 
     const notSaved = join(work, "plain.tar");
     await run("tar", ["-C", join(work, "scratch"), "-cf", notSaved, "."], { check: true });
-    await expect(openDockerArchiveSource(notSaved)).rejects.toThrow("is not a docker save archive (it has no manifest.json)");
-    await expect(openDockerArchiveSource(join(work, "absent.tar:x:1"))).rejects.toThrow("no such file");
+    await expect(openDockerArchiveSource(notSaved)).rejects.toThrow(
+      "is not a docker save archive (it has no manifest.json)",
+    );
+    await expect(openDockerArchiveSource(join(work, "absent.tar:x:1"))).rejects.toThrow(
+      "no such file",
+    );
 
-    const badJson = await saveArchive("badjson.tar", [], (dir) => writeFileSync(join(dir, "manifest.json"), '{"Config":1}'));
-    await expect(openDockerArchiveSource(badJson)).rejects.toThrow("manifest.json must be an array of images");
+    const badJson = await saveArchive(
+      "badjson.tar",
+      [],
+      (dir) => writeFileSync(join(dir, "manifest.json"), '{"Config":1}'),
+    );
+    await expect(openDockerArchiveSource(badJson)).rejects.toThrow(
+      "manifest.json must be an array of images",
+    );
   });
 
   it("file names with ':' and references with ':' and '/'", async () => {
-    const tar = await saveArchive("we:ird.tar", [{ tags: ["registry.local:5000/team/app:v2"], config: configFor([base]), layers: [["l/layer.tar", base]] }]);
+    const tar = await saveArchive("we:ird.tar", [{
+      tags: ["registry.local:5000/team/app:v2"],
+      config: configFor([base]),
+      layers: [["l/layer.tar", base]],
+    }]);
     expect((await openDockerArchiveSource(tar)).layers).toHaveLength(1);
-    expect((await openDockerArchiveSource(`${tar}:registry.local:5000/team/app:v2`)).layers).toHaveLength(1);
-    await expect(openDockerArchiveSource(`${tar}:registry.local:5000/team/app`)).rejects.toThrow("no image named");
+    expect((await openDockerArchiveSource(`${tar}:registry.local:5000/team/app:v2`)).layers)
+      .toHaveLength(1);
+    await expect(openDockerArchiveSource(`${tar}:registry.local:5000/team/app`)).rejects.toThrow(
+      "no image named",
+    );
   });
 });

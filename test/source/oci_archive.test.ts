@@ -33,11 +33,14 @@ describe("oci-archive:", () => {
     expect(fromTar.reference).toBe(`oci-archive:${tar}:t2`);
     expect(fromTar.digest).toBe(fromDir.digest);
     expect(fromTar.config).toEqual(fromDir.config);
-    expect(fromTar.layers.map((l) => [l.descriptor, l.diffId])).toEqual(fromDir.layers.map((l) => [l.descriptor, l.diffId]));
+    expect(fromTar.layers.map((l) => [l.descriptor, l.diffId])).toEqual(
+      fromDir.layers.map((l) => [l.descriptor, l.diffId]),
+    );
     for (const layer of fromTar.layers) {
       const bytes = await readStream(layer.open());
       expect(sha256(bytes)).toBe(layer.descriptor.digest);
-      expect(Buffer.from(bytes).equals(readFileSync(blobPath(umoci, layer.descriptor.digest)))).toBe(true);
+      expect(Buffer.from(bytes).equals(readFileSync(blobPath(umoci, layer.descriptor.digest))))
+        .toBe(true);
     }
   });
 
@@ -49,7 +52,9 @@ describe("oci-archive:", () => {
     expect((await openOciArchiveSource(tar)).digest).toBe(image.digest);
     expect((await openOciArchiveSource(`${tar}@${image.digest}`)).digest).toBe(image.digest);
     await expect(openOciArchiveSource(`${tar}:ten`)).rejects.toThrow('no image tagged "ten"');
-    for (const layer of image.layers) expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    for (const layer of image.layers) {
+      expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    }
   });
 
   it("chooses the platform from a multi-platform archive", async () => {
@@ -57,20 +62,30 @@ describe("oci-archive:", () => {
     await run("tar", ["-C", multi, "-cf", tar, "."], { check: true });
     const image = await openOciArchiveSource(`${tar}:multi`, { platform: "linux/arm64" });
     expect(image.platform).toEqual({ os: "linux", architecture: "arm64" });
-    await expect(openOciArchiveSource(`${tar}:multi`, { platform: "linux/ppc64le" })).rejects.toThrow(
-      "available: linux/amd64, linux/arm64/v8, linux/arm/v7",
-    );
+    await expect(openOciArchiveSource(`${tar}:multi`, { platform: "linux/ppc64le" })).rejects
+      .toThrow(
+        "available: linux/amd64, linux/arm64/v8, linux/arm/v7",
+      );
   });
 
   it("works on a Blob with Web APIs only (a browser File)", async () => {
     const tar = join(work, "blob.tar");
     await run("tar", ["-C", multi, "-cf", tar, "."], { check: true });
     const blob = new Blob([readFileSync(tar)]);
-    const files = await archiveFileSet("blob.tar", blobRandomAccess(blob), (offset, length) =>
-      blob.slice(offset, offset + length).stream());
-    const image = await readOciLayout(files, { reference: "upload", tag: "multi", platform: "linux/arm/v7" });
+    const files = await archiveFileSet(
+      "blob.tar",
+      blobRandomAccess(blob),
+      (offset, length) => blob.slice(offset, offset + length).stream(),
+    );
+    const image = await readOciLayout(files, {
+      reference: "upload",
+      tag: "multi",
+      platform: "linux/arm/v7",
+    });
     expect(image.platform).toEqual({ os: "linux", architecture: "arm", variant: "v7" });
-    for (const layer of image.layers) expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    for (const layer of image.layers) {
+      expect(sha256(await readStream(layer.open()))).toBe(layer.descriptor.digest);
+    }
   });
 
   it("a corrupted blob inside the archive errors its stream; a missing archive or a non-layout is named", async () => {
@@ -88,10 +103,14 @@ describe("oci-archive:", () => {
     expect(error).toBeInstanceOf(ImageError);
     expect(error.message).toMatch(new RegExp(`blob ${layer.descriptor.digest} has digest sha256:`));
 
-    await expect(openOciArchiveSource(join(work, "absent.tar"))).rejects.toThrow("absent.tar: no such file");
+    await expect(openOciArchiveSource(join(work, "absent.tar"))).rejects.toThrow(
+      "absent.tar: no such file",
+    );
     const plain = join(work, "plain.tar");
     await run("tar", ["-C", join(work, "scratch"), "-cf", plain, "."], { check: true });
-    await expect(openOciArchiveSource(plain)).rejects.toThrow(`${plain} is not an OCI image layout`);
+    await expect(openOciArchiveSource(plain)).rejects.toThrow(
+      `${plain} is not an OCI image layout`,
+    );
   });
 
   it("file names with ':' work, with and without a tag", async () => {

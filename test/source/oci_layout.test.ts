@@ -1,7 +1,14 @@
 // oci:DIR[:TAG|@DIGEST] — layouts written by umoci and skopeo, a hand-written
 // multi-platform layout (platform choice cross-checked with skopeo), and
 // every way a layout can be broken.
-import { cpSync, readFileSync, truncateSync, unlinkSync, writeFileSync, appendFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  readFileSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Image, ImageError, MediaType } from "../../src/image/mod.ts";
@@ -50,12 +57,17 @@ describe("oci: layouts written by umoci", () => {
   it("opens a tag: manifest, config and verified layers, as skopeo sees them", async () => {
     const image = await openImageSource(parseSource(`oci:${umoci}:t1`));
     expect(image.reference).toBe(`oci:${umoci}:t1`);
-    const { stdout } = await skopeo("manifest-digest", blobPath(umoci, indexEntry(umoci, "t1").digest));
+    const { stdout } = await skopeo(
+      "manifest-digest",
+      blobPath(umoci, indexEntry(umoci, "t1").digest),
+    );
     expect(image.digest).toBe(stdout.trim());
     expect(image.platform).toEqual({ os: "linux", architecture: "amd64" });
     expect(image.layers).toHaveLength(2);
     const manifest = JSON.parse(readFileSync(blobPath(umoci, image.digest), "utf8"));
-    expect(image.layers.map((l) => l.descriptor.digest)).toEqual(manifest.layers.map((l: { digest: string }) => l.digest));
+    expect(image.layers.map((l) => l.descriptor.digest)).toEqual(
+      manifest.layers.map((l: { digest: string }) => l.digest),
+    );
     const config = JSON.parse(readFileSync(blobPath(umoci, manifest.config.digest), "utf8"));
     expect(image.layers.map((l) => l.diffId)).toEqual(config.rootfs.diff_ids);
     expect(image.config.rootfs.diff_ids).toEqual(config.rootfs.diff_ids);
@@ -74,10 +86,16 @@ describe("oci: layouts written by umoci", () => {
     await expect(openOciLayoutSource(umoci)).rejects.toThrow(
       `holds 2 images; name one as PATH:TAG or PATH@DIGEST (images: t1, t2)`,
     );
-    await expect(openOciLayoutSource(`${umoci}:t3`)).rejects.toThrow(`no image tagged "t3" in ${umoci}; images: t1, t2`);
+    await expect(openOciLayoutSource(`${umoci}:t3`)).rejects.toThrow(
+      `no image tagged "t3" in ${umoci}; images: t1, t2`,
+    );
     const missing = `sha256:${"0".repeat(64)}`;
-    await expect(openOciLayoutSource(`${umoci}@${missing}`)).rejects.toThrow(`no manifest ${missing} in ${umoci}`);
-    await expect(openOciLayoutSource(`${umoci}@sha256:abc`)).rejects.toThrow("sha256 needs 64 lowercase hex digits");
+    await expect(openOciLayoutSource(`${umoci}@${missing}`)).rejects.toThrow(
+      `no manifest ${missing} in ${umoci}`,
+    );
+    await expect(openOciLayoutSource(`${umoci}@sha256:abc`)).rejects.toThrow(
+      "sha256 needs 64 lowercase hex digits",
+    );
   });
 
   it("takes the only image when no tag is given (skopeo's layout)", async () => {
@@ -102,7 +120,8 @@ describe("oci: multi-platform index", () => {
   it("chooses the platform: arm64 takes arm64/v8, amd64 by default, arm/v7, attestation skipped", async () => {
     const [amd64, arm64, armv7] = multiImages.images;
     const pick = async (platform?: string) =>
-      (await openOciLayoutSource(`${multi}:multi`, platform === undefined ? {} : { platform })).digest;
+      (await openOciLayoutSource(`${multi}:multi`, platform === undefined ? {} : { platform }))
+        .digest;
     expect(await pick()).toBe(amd64!.manifest.digest);
     expect(await pick("linux/arm64")).toBe(arm64!.manifest.digest);
     expect(await pick("linux/aarch64")).toBe(arm64!.manifest.digest);
@@ -132,15 +151,18 @@ describe("oci: multi-platform index", () => {
   });
 
   it("lists the platforms it has when none fits", async () => {
-    const error = await openOciLayoutSource(`${multi}:multi`, { platform: "linux/s390x" }).catch((e) => e);
+    const error = await openOciLayoutSource(`${multi}:multi`, { platform: "linux/s390x" }).catch((
+      e,
+    ) => e);
     expect(error).toBeInstanceOf(ImageError);
     expect(error.message).toBe(
       `oci:${multi}:multi: no image for platform linux/s390x; available: linux/amd64, linux/arm64/v8, linux/arm/v7`,
     );
     expect(error.digest).toBe(multiImages.index.digest);
-    await expect(openOciLayoutSource(`${multi}:multi`, { platform: "linux/arm/v6" })).rejects.toThrow(
-      "no image for platform linux/arm/v6",
-    );
+    await expect(openOciLayoutSource(`${multi}:multi`, { platform: "linux/arm/v6" })).rejects
+      .toThrow(
+        "no image for platform linux/arm/v6",
+      );
   });
 
   it("selects a platform's manifest by digest, though index.json does not list it", async () => {
@@ -155,12 +177,16 @@ describe("oci: multi-platform index", () => {
     initLayout(flat);
     const images = MULTI_PLATFORMS.map((platform) => writeImage(flat, platform));
     writeIndex(flat, images.map((image) => image.manifest));
-    expect((await openOciLayoutSource(flat, { platform: "linux/arm64" })).digest).toBe(images[1]!.manifest.digest);
+    expect((await openOciLayoutSource(flat, { platform: "linux/arm64" })).digest).toBe(
+      images[1]!.manifest.digest,
+    );
     expect((await openOciLayoutSource(flat)).digest).toBe(images[0]!.manifest.digest);
     // Tagged the same per platform (as containerd exports do): the tag, then the platform.
     const tag = { "org.opencontainers.image.ref.name": "v1" };
     writeIndex(flat, images.map((image) => ({ ...image.manifest, annotations: tag })));
-    expect((await openOciLayoutSource(`${flat}:v1`, { platform: "linux/arm/v7" })).digest).toBe(images[2]!.manifest.digest);
+    expect((await openOciLayoutSource(`${flat}:v1`, { platform: "linux/arm/v7" })).digest).toBe(
+      images[2]!.manifest.digest,
+    );
   });
 });
 
@@ -172,7 +198,9 @@ describe("oci: broken layouts", () => {
     flipByte(blobPath(dir, layer.descriptor.digest));
     const error = await readStream(layer.open()).catch((e) => e);
     expect(error).toBeInstanceOf(ImageError);
-    expect(error.message).toMatch(new RegExp(`^oci:.*: blob ${layer.descriptor.digest} has digest sha256:[0-9a-f]{64}$`));
+    expect(error.message).toMatch(
+      new RegExp(`^oci:.*: blob ${layer.descriptor.digest} has digest sha256:[0-9a-f]{64}$`),
+    );
     expect(error.digest).toBe(layer.descriptor.digest);
     // The untouched layer still reads.
     await expectLayersVerify({ ...image, layers: [image.layers[0]!] });
@@ -183,22 +211,34 @@ describe("oci: broken layouts", () => {
     const image = await openOciLayoutSource(`${dir}:multi`);
     const { digest, size } = image.layers[0]!.descriptor;
     truncateSync(blobPath(dir, digest), size - 10);
-    await expect(readStream(image.layers[0]!.open())).rejects.toThrow(`blob ${digest} is ${size - 10} bytes, expected ${size}`);
-    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(`blob ${digest} is ${size - 10} bytes, expected ${size}`);
+    await expect(readStream(image.layers[0]!.open())).rejects.toThrow(
+      `blob ${digest} is ${size - 10} bytes, expected ${size}`,
+    );
+    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(
+      `blob ${digest} is ${size - 10} bytes, expected ${size}`,
+    );
     const other = image.layers[1]!.descriptor;
     appendFileSync(blobPath(dir, other.digest), "trailing");
-    await expect(readStream(image.layers[1]!.open())).rejects.toThrow(`blob ${other.digest} is at least`);
+    await expect(readStream(image.layers[1]!.open())).rejects.toThrow(
+      `blob ${other.digest} is at least`,
+    );
   });
 
   it("a missing layer, config or manifest blob is named", async () => {
     const dir = copyOf(multi);
     const [amd64] = multiImages.images;
     unlinkSync(blobPath(dir, amd64!.layers[0]!.digest));
-    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(`layer blob ${amd64!.layers[0]!.digest} is missing`);
+    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(
+      `layer blob ${amd64!.layers[0]!.digest} is missing`,
+    );
     unlinkSync(blobPath(dir, amd64!.config.digest));
-    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(`config ${amd64!.config.digest} is missing`);
+    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(
+      `config ${amd64!.config.digest} is missing`,
+    );
     unlinkSync(blobPath(dir, amd64!.manifest.digest));
-    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(`manifest ${amd64!.manifest.digest} is missing`);
+    await expect(openOciLayoutSource(`${dir}:multi`)).rejects.toThrow(
+      `manifest ${amd64!.manifest.digest} is missing`,
+    );
   });
 
   it("a manifest or config whose bytes do not match its digest is refused", async () => {
@@ -217,11 +257,21 @@ describe("oci: broken layouts", () => {
   it("bad JSON, an oversized manifest and schema 1 are refused with clear messages", async () => {
     const dir = join(work, "bad");
     initLayout(dir);
-    const bad = writeBlob(dir, MediaType.OciManifest, new TextEncoder().encode('{"schemaVersion": 2, "layers": ['));
+    const bad = writeBlob(
+      dir,
+      MediaType.OciManifest,
+      new TextEncoder().encode('{"schemaVersion": 2, "layers": ['),
+    );
     writeIndex(dir, [{ ...bad, annotations: { "org.opencontainers.image.ref.name": "bad" } }]);
-    await expect(openOciLayoutSource(`${dir}:bad`)).rejects.toThrow(`oci:${dir}:bad: manifest ${bad.digest} is not valid JSON`);
+    await expect(openOciLayoutSource(`${dir}:bad`)).rejects.toThrow(
+      `oci:${dir}:bad: manifest ${bad.digest} is not valid JSON`,
+    );
 
-    const huge = writeBlob(dir, MediaType.OciManifest, new TextEncoder().encode(`{"schemaVersion":2${" ".repeat(5 << 20)}}`));
+    const huge = writeBlob(
+      dir,
+      MediaType.OciManifest,
+      new TextEncoder().encode(`{"schemaVersion":2${" ".repeat(5 << 20)}}`),
+    );
     writeIndex(dir, [huge]);
     await expect(openOciLayoutSource(dir)).rejects.toThrow(
       `manifest ${huge.digest} is ${huge.size} bytes, more than the 4194304-byte limit`,
@@ -240,7 +290,9 @@ describe("oci: broken layouts", () => {
     await expect(openOciLayoutSource(dir)).rejects.toThrow("schema 1 manifests are not supported");
 
     writeFileSync(join(dir, "index.json"), "{ not json");
-    await expect(openOciLayoutSource(dir)).rejects.toThrow(`oci:${dir}: index.json is not valid JSON`);
+    await expect(openOciLayoutSource(dir)).rejects.toThrow(
+      `oci:${dir}: index.json is not valid JSON`,
+    );
     writeIndex(dir, []);
     await expect(openOciLayoutSource(dir)).rejects.toThrow("holds no images");
   });
@@ -249,9 +301,15 @@ describe("oci: broken layouts", () => {
     const dir = join(work, "not-a-layout");
     cpSync(multi, dir, { recursive: true });
     unlinkSync(join(dir, "oci-layout"));
-    await expect(openOciLayoutSource(dir)).rejects.toThrow(`${dir} is not an OCI image layout (it has no oci-layout file)`);
+    await expect(openOciLayoutSource(dir)).rejects.toThrow(
+      `${dir} is not an OCI image layout (it has no oci-layout file)`,
+    );
     writeFileSync(join(dir, "oci-layout"), '{"imageLayoutVersion":"2.0.0"}');
-    await expect(openOciLayoutSource(dir)).rejects.toThrow('unsupported OCI layout version "2.0.0"');
-    await expect(openOciLayoutSource(join(work, "nowhere"))).rejects.toThrow("is not an OCI image layout");
+    await expect(openOciLayoutSource(dir)).rejects.toThrow(
+      'unsupported OCI layout version "2.0.0"',
+    );
+    await expect(openOciLayoutSource(join(work, "nowhere"))).rejects.toThrow(
+      "is not an OCI image layout",
+    );
   });
 });

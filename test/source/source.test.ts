@@ -39,7 +39,10 @@ describe("parseSource", () => {
   it("takes registry references, bare or as docker://", () => {
     expect(parseSource("docker://alpine")).toEqual({ kind: "docker", location: "alpine" });
     expect(parseSource("alpine")).toEqual({ kind: "docker", location: "alpine" });
-    expect(parseSource("localhost:5000/x/y:1.0")).toEqual({ kind: "docker", location: "localhost:5000/x/y:1.0" });
+    expect(parseSource("localhost:5000/x/y:1.0")).toEqual({
+      kind: "docker",
+      location: "localhost:5000/x/y:1.0",
+    });
   });
 
   it("lists the supported kinds for anything else", () => {
@@ -62,7 +65,16 @@ describe("tar: source", () => {
     execFileSync("ln", [join(src, "etc/motd"), join(src, "motd-link")]);
     execFileSync("ln", ["-s", "etc/motd", join(src, "sym")]);
     execFileSync("chmod", ["-R", "go-w", src]);
-    execFileSync("touch", ["-h", "-d", "@1234567890", join(src, "etc/motd"), join(src, "sym"), join(src, "big"), join(src, "etc"), src]);
+    execFileSync("touch", [
+      "-h",
+      "-d",
+      "@1234567890",
+      join(src, "etc/motd"),
+      join(src, "sym"),
+      join(src, "big"),
+      join(src, "etc"),
+      src,
+    ]);
     const tarPath = join(work, "src.tar");
     execFileSync("tar", ["-C", src, "--numeric-owner", "-cf", tarPath, "."]);
 
@@ -80,11 +92,14 @@ describe("tar: source", () => {
   it("creates missing parents 0755 root:root, and later members win", async () => {
     const path = join(work, "layered.tar");
     const text = (s: string) => new TextEncoder().encode(s);
-    writeFileSync(path, archive(
-      member({ name: "a/b/c", mode: 0o600, uid: 9 }, text("first")),
-      member({ name: "./a/b/c", mode: 0o640 }, text("second")),
-      member({ name: "/abs" }, text("x")),
-    ));
+    writeFileSync(
+      path,
+      archive(
+        member({ name: "a/b/c", mode: 0o600, uid: 9 }, text("first")),
+        member({ name: "./a/b/c", mode: 0o640 }, text("second")),
+        member({ name: "/abs" }, text("x")),
+      ),
+    );
     const tree = await readTarSource(path);
     expect(summary(tree)).toEqual({
       "/": "directory 755 0:0 0",

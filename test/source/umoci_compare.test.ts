@@ -17,7 +17,12 @@ const ROOT = resolve(import.meta.dirname, "../..");
 let work = "";
 
 beforeAll(async () => {
-  await ensureCommands({ umoci: "umoci", skopeo: "skopeo", "mkfs.erofs": "erofs-utils", getfattr: "attr" });
+  await ensureCommands({
+    umoci: "umoci",
+    skopeo: "skopeo",
+    "mkfs.erofs": "erofs-utils",
+    getfattr: "attr",
+  });
   work = await mkdtemp(join("/var/tmp", "oci2erofs-umoci-"));
 });
 afterAll(async () => {
@@ -30,7 +35,12 @@ async function sh(cmd: string, args: string[]): Promise<void> {
 }
 
 /** Our image of SOURCE, mounted, against `umoci unpack` of LAYOUT:TAG. */
-async function compareWithUmoci(source: string, layout: string, tag: string, name: string): Promise<Uint8Array> {
+async function compareWithUmoci(
+  source: string,
+  layout: string,
+  tag: string,
+  name: string,
+): Promise<Uint8Array> {
   const image = join(work, `${name}.erofs`);
   expect(await main([source, image, "--quiet"])).toBe(0);
   const bundle = join(work, `${name}-bundle`);
@@ -61,7 +71,10 @@ describe("images compared with umoci unpack", () => {
     await mkdir(join(fs1, "srv/data/deep/er"), { recursive: true });
     await writeFile(join(fs1, "etc/conf.d/a.conf"), "a=1\n");
     await writeFile(join(fs1, "etc/replace-me"), "file first\n");
-    await writeFile(join(fs1, "srv/data/big.bin"), new Uint8Array(300_000).map((_, i) => (i * 31) & 255));
+    await writeFile(
+      join(fs1, "srv/data/big.bin"),
+      new Uint8Array(300_000).map((_, i) => (i * 31) & 255),
+    );
     await writeFile(join(fs1, "srv/data/deep/er/leaf"), "leaf\n");
     await writeFile(join(fs1, "srv/tool"), "#!/bin/sh\n");
     await chmod(join(fs1, "srv/tool"), 0o4755);
@@ -89,10 +102,24 @@ describe("images compared with umoci unpack", () => {
 
     const dockerArchive = join(work, "image-docker.tar");
     const ociArchive = join(work, "image-oci.tar");
-    await sh("skopeo", ["copy", `oci:${layout}:t`, `docker-archive:${dockerArchive}:example/umoci:t`]);
+    await sh("skopeo", [
+      "copy",
+      `oci:${layout}:t`,
+      `docker-archive:${dockerArchive}:example/umoci:t`,
+    ]);
     await sh("skopeo", ["copy", `oci:${layout}:t`, `oci-archive:${ociArchive}:t`]);
-    const fromDocker = await compareWithUmoci(`docker-archive:${dockerArchive}`, layout, "t", "docker");
-    const fromOciArchive = await compareWithUmoci(`oci-archive:${ociArchive}:t`, layout, "t", "oci-archive");
+    const fromDocker = await compareWithUmoci(
+      `docker-archive:${dockerArchive}`,
+      layout,
+      "t",
+      "docker",
+    );
+    const fromOciArchive = await compareWithUmoci(
+      `oci-archive:${ociArchive}:t`,
+      layout,
+      "t",
+      "oci-archive",
+    );
     // Same tree, same order of data: the same image, whatever the container format.
     expect(Buffer.from(fromDocker).equals(fromLayout)).toBe(true);
     expect(Buffer.from(fromOciArchive).equals(fromLayout)).toBe(true);

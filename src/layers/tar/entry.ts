@@ -11,13 +11,13 @@ import type { SparseSegment } from "./sparse.ts";
  * What a tar member is. GNU contiguous files (`'7'`) and sparse files (`'S'`)
  * are plain `"file"`s;
  * extension headers (PAX `x`/`g`, GNU `L`/`K`) never surface as entries.
-  *
-  * @example
-  * ```ts
-  * import type { TarEntry, TarEntryType } from "./entry.ts";
-  * const hasData = (entry: TarEntry) => entry.type === "file";
-  * const kinds: TarEntryType[] = ["file", "directory", "symlink"];
-  * ```
+ *
+ * @example
+ * ```ts
+ * import type { TarEntry, TarEntryType } from "./entry.ts";
+ * const hasData = (entry: TarEntry) => entry.type === "file";
+ * const kinds: TarEntryType[] = ["file", "directory", "symlink"];
+ * ```
  */
 export type TarEntryType =
   | "file"
@@ -32,14 +32,14 @@ export type TarEntryType =
  * One archive member after all of its extension headers (PAX, GNU long
  * names) have been folded in. Decoded once and then trusted: numbers are safe
  * integers, strings are decoded UTF-8.
-  *
-  * @example
-  * ```ts
-  * import { readTar } from "./reader.ts";
-  * for await (const { entry } of readTar(new Blob([]))) {
-  *   console.log(entry.type, entry.path, entry.mode.toString(8), entry.mtime.sec);
-  * }
-  * ```
+ *
+ * @example
+ * ```ts
+ * import { readTar } from "./reader.ts";
+ * for await (const { entry } of readTar(new Blob([]))) {
+ *   console.log(entry.type, entry.path, entry.mode.toString(8), entry.mtime.sec);
+ * }
+ * ```
  */
 export interface TarEntry {
   /**

@@ -10,16 +10,16 @@
 /**
  * Seekable bytes, read by offset. A `Blob`/`File` fits via
  * {@link blobRandomAccess}; a runtime can back it with a file handle.
-  *
-  * @example
-  * ```ts
-  * import type { RandomAccessInput } from "./input.ts";
-  * const bytes = new Uint8Array(1024);
-  * const input: RandomAccessInput = {
-  *   size: bytes.length,
-  *   read: async (offset, length) => bytes.slice(offset, offset + length),
-  * };
-  * ```
+ *
+ * @example
+ * ```ts
+ * import type { RandomAccessInput } from "./input.ts";
+ * const bytes = new Uint8Array(1024);
+ * const input: RandomAccessInput = {
+ *   size: bytes.length,
+ *   read: async (offset, length) => bytes.slice(offset, offset + length),
+ * };
+ * ```
  */
 export interface RandomAccessInput {
   /** Total length in bytes. */

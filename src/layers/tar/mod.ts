@@ -11,7 +11,7 @@
  *
  * @module
  */
-export { TarError, type TarEntry, type TarEntryType } from "./entry.ts";
-export { type ReadTarOptions, readTar, type TarMember } from "./reader.ts";
+export { type TarEntry, type TarEntryType, TarError } from "./entry.ts";
+export { readTar, type ReadTarOptions, type TarMember } from "./reader.ts";
 export { blobRandomAccess, type RandomAccessInput, type TarInput } from "./input.ts";
-export { type SparseSegment, sparseContent } from "./sparse.ts";
+export { sparseContent, type SparseSegment } from "./sparse.ts";

@@ -155,12 +155,12 @@ export function paxTime(value: string): Timestamp | undefined {
 /**
  * Decodes GNU tar's escaping of `SCHILY.xattr.` names: `%3D` is `=` and `%25`
  * is `%` (a bare `=` would end the keyword). libarchive writes the same.
-  *
-  * @example
-  * ```ts
-  * import { decodeSchilyXattrName } from "./pax.ts";
-  * decodeSchilyXattrName("user.a%3Db%25c"); // "user.a=b%c"
-  * ```
+ *
+ * @example
+ * ```ts
+ * import { decodeSchilyXattrName } from "./pax.ts";
+ * decodeSchilyXattrName("user.a%3Db%25c"); // "user.a=b%c"
+ * ```
  */
 export function decodeSchilyXattrName(name: string): string {
   return name.replace(/%(25|3D)/g, (_, code: string) => (code === "25" ? "%" : "="));

@@ -12,9 +12,16 @@
  * @module
  */
 import type { Timestamp } from "../../tree/mod.ts";
-import { TarError, type TarEntry, type TarEntryType } from "./entry.ts";
-import { BLOCK_SIZE, cString, isZeroBlock, parseHeader, parseNumber, type RawHeader } from "./header.ts";
-import { openCursor, type ByteCursor, type TarInput } from "./input.ts";
+import { type TarEntry, type TarEntryType, TarError } from "./entry.ts";
+import {
+  BLOCK_SIZE,
+  cString,
+  isZeroBlock,
+  parseHeader,
+  parseNumber,
+  type RawHeader,
+} from "./header.ts";
+import { type ByteCursor, openCursor, type TarInput } from "./input.ts";
 import {
   decodeBase64,
   decodeLibarchiveXattrName,
@@ -211,7 +218,9 @@ export async function* readTar(
             // Kept as is: an empty value must still mask the global record later.
             pending.pax = new Map([...(pending.pax ?? []), ...records]);
             pending.sparsePairs.push(
-              ...list.filter(([key]) => key === "GNU.sparse.offset" || key === "GNU.sparse.numbytes"),
+              ...list.filter(([key]) =>
+                key === "GNU.sparse.offset" || key === "GNU.sparse.numbytes"
+              ),
             );
           }
         }
@@ -224,9 +233,23 @@ export async function* readTar(
         throw new TarError(why, { offset: memberOffset, path: pending.longName ?? header.name });
       }
       const oldSparse = flag === "S"
-        ? await readOldGnuSparse(cursor, block, memberOffset, pending.longName ?? header.name, maxMetadata)
+        ? await readOldGnuSparse(
+          cursor,
+          block,
+          memberOffset,
+          pending.longName ?? header.name,
+          maxMetadata,
+        )
         : undefined;
-      const built = buildEntry(header, type, globalPax, pending, memberOffset, cursor.position, oldSparse);
+      const built = buildEntry(
+        header,
+        type,
+        globalPax,
+        pending,
+        memberOffset,
+        cursor.position,
+        oldSparse,
+      );
       pending = noPending();
       let entry = built.entry;
       // Bytes the member occupies after its headers; for a sparse member the
@@ -236,13 +259,23 @@ export async function* readTar(
       if (built.sparse) {
         let map = built.sparse.map;
         if (map === "data") {
-          const read = await readSparseMap(cursor, archived, maxMetadata, { offset: memberOffset, path: entry.path });
+          const read = await readSparseMap(cursor, archived, maxMetadata, {
+            offset: memberOffset,
+            path: entry.path,
+          });
           map = read.map;
           stored = archived - read.bytes;
         }
         const checked = checkSparseMap(map, built.sparse.realSize, stored);
-        if (typeof checked === "string") throw new TarError(checked, { offset: memberOffset, path: entry.path });
-        entry = { ...entry, size: built.sparse.realSize, sparse: checked, dataOffset: cursor.position };
+        if (typeof checked === "string") {
+          throw new TarError(checked, { offset: memberOffset, path: entry.path });
+        }
+        entry = {
+          ...entry,
+          size: built.sparse.realSize,
+          sparse: checked,
+          dataOffset: cursor.position,
+        };
       }
       if (cursor.size !== undefined && entry.dataOffset + stored > cursor.size) {
         throw new TarError(
@@ -285,7 +318,10 @@ async function readMetadata(
   const data = await cursor.readExact(header.size);
   const padding = padOf(header.size);
   if (data.length < header.size || (await cursor.skip(padding)) < padding) {
-    throw new TarError("archive is truncated inside an extension header", { offset, path: header.name });
+    throw new TarError("archive is truncated inside an extension header", {
+      offset,
+      path: header.name,
+    });
   }
   return data;
 }
@@ -377,7 +413,7 @@ function buildEntry(
         } else if (keyword.startsWith("GNU.sparse.")) {
           sparseKeys.set(keyword, text(value));
         }
-      // Other keywords (atime, ctime, comment, charset, …) carry nothing EROFS stores.
+        // Other keywords (atime, ctime, comment, charset, …) carry nothing EROFS stores.
     }
   }
   let sparse = oldSparse;
@@ -388,8 +424,12 @@ function buildEntry(
     sparse = paxSparse(sparseKeys, pending.sparsePairs, where);
   }
   // Old tars mark directories only by a trailing slash on a regular-file entry.
-  if (type === "file" && !sparse && header.typeflag !== "7" && path.endsWith("/")) type = "directory";
-  if (sparse && type !== "file") throw new TarError("sparse map on a member that is not a regular file", where());
+  if (type === "file" && !sparse && header.typeflag !== "7" && path.endsWith("/")) {
+    type = "directory";
+  }
+  if (sparse && type !== "file") {
+    throw new TarError("sparse map on a member that is not a regular file", where());
+  }
   const headerOnly = type !== "file";
   const entry: TarEntry = {
     path,
@@ -431,7 +471,9 @@ function paxSparse(
     fail("sparse member without GNU.sparse.realsize or GNU.sparse.size");
   if (major !== undefined || minor !== undefined) {
     const version = `${major ?? "?"}.${minor ?? "?"}`;
-    if (version !== "1.0") fail(`GNU sparse format ${version} is not supported (only 0.0, 0.1 and 1.0)`);
+    if (version !== "1.0") {
+      fail(`GNU sparse format ${version} is not supported (only 0.0, 0.1 and 1.0)`);
+    }
     return { realSize, map: "data" };
   }
   let map: SparseSegment[];
@@ -485,7 +527,9 @@ async function readOldGnuSparse(
       if (bytes[at] === 0) return; // unused slots are zero-filled
       const start = parseNumber(bytes.subarray(at, at + 12));
       const length = parseNumber(bytes.subarray(at + 12, at + 24));
-      if (start === undefined || length === undefined) throw new TarError("invalid sparse map entry", where);
+      if (start === undefined || length === undefined) {
+        throw new TarError("invalid sparse map entry", where);
+      }
       map.push({ offset: start, length });
     }
   };
@@ -500,7 +544,9 @@ async function readOldGnuSparse(
       throw new TarError(`sparse map extension headers exceed the ${max}-byte limit`, where);
     }
     const extension = await cursor.readExact(BLOCK_SIZE);
-    if (extension.length < BLOCK_SIZE) throw new TarError("archive is truncated inside a sparse header", where);
+    if (extension.length < BLOCK_SIZE) {
+      throw new TarError("archive is truncated inside a sparse header", where);
+    }
     collect(extension, OLD_GNU_PER_EXTENSION);
     extended = extension[504] !== 0;
   }
@@ -517,10 +563,16 @@ async function readSparseMap(
   const parser = new SparseMapParser();
   let bytes = 0;
   while (!parser.done) {
-    if (bytes + BLOCK_SIZE > archived) throw new TarError("sparse map runs past the member's data", where);
-    if (bytes + BLOCK_SIZE > max) throw new TarError(`sparse map exceeds the ${max}-byte limit`, where);
+    if (bytes + BLOCK_SIZE > archived) {
+      throw new TarError("sparse map runs past the member's data", where);
+    }
+    if (bytes + BLOCK_SIZE > max) {
+      throw new TarError(`sparse map exceeds the ${max}-byte limit`, where);
+    }
     const block = await cursor.readExact(BLOCK_SIZE);
-    if (block.length < BLOCK_SIZE) throw new TarError("archive is truncated inside the sparse map", where);
+    if (block.length < BLOCK_SIZE) {
+      throw new TarError("archive is truncated inside the sparse map", where);
+    }
     parser.push(block);
     bytes += BLOCK_SIZE;
   }

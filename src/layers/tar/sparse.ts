@@ -55,7 +55,9 @@ export function checkSparseMap(
   let end = 0;
   let stored = 0;
   for (const { offset, length } of map) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    if (
+      !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0
+    ) {
       return `invalid sparse segment ${offset},${length}`;
     }
     // Hostile maps could make the expansion go backwards or past the end.

@@ -46,7 +46,12 @@ export function header(h: CraftHeader): Uint8Array<ArrayBuffer> {
   const block = new Uint8Array(512);
   put(block, 0, 100, h.name);
   octal(block, 100, 8, h.mode ?? 0o644);
-  const numeric = (field: "uid" | "gid" | "size" | "mtime", at: number, length: number, value: number) => {
+  const numeric = (
+    field: "uid" | "gid" | "size" | "mtime",
+    at: number,
+    length: number,
+    value: number,
+  ) => {
     const raw = h.raw?.[field];
     if (raw) block.set(raw, at);
     else octal(block, at, length, value);
@@ -83,7 +88,11 @@ export function header(h: CraftHeader): Uint8Array<ArrayBuffer> {
 export function paxData(records: [string, string | Uint8Array][]): Uint8Array<ArrayBuffer> {
   const parts: Uint8Array[] = [];
   for (const [key, value] of records) {
-    const body = concat([encoder.encode(` ${key}=`), typeof value === "string" ? encoder.encode(value) : value, encoder.encode("\n")]);
+    const body = concat([
+      encoder.encode(` ${key}=`),
+      typeof value === "string" ? encoder.encode(value) : value,
+      encoder.encode("\n"),
+    ]);
     let length = body.length + 1;
     while (String(length).length + body.length !== length) length++;
     parts.push(concat([encoder.encode(String(length)), body]));
@@ -92,14 +101,20 @@ export function paxData(records: [string, string | Uint8Array][]): Uint8Array<Ar
 }
 
 /** A member: its header followed by `data` padded to whole blocks. */
-export function member(h: CraftHeader, data: Uint8Array = new Uint8Array(0)): Uint8Array<ArrayBuffer> {
+export function member(
+  h: CraftHeader,
+  data: Uint8Array = new Uint8Array(0),
+): Uint8Array<ArrayBuffer> {
   const padded = new Uint8Array(Math.ceil(data.length / 512) * 512);
   padded.set(data);
   return concat([header({ size: data.length, ...h }), padded]);
 }
 
 /** A PAX `x` (or `g`) header member carrying `records`. */
-export function paxMember(records: [string, string | Uint8Array][], typeflag = "x"): Uint8Array<ArrayBuffer> {
+export function paxMember(
+  records: [string, string | Uint8Array][],
+  typeflag = "x",
+): Uint8Array<ArrayBuffer> {
   return member({ name: "./PaxHeaders/x", typeflag }, paxData(records));
 }
 

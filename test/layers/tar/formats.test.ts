@@ -1,7 +1,15 @@
 // Archives written by real tools (GNU tar in every format, bsdtar) read back
 // by readTar, through every kind of input.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, linkSync } from "node:fs";
+import {
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,7 +114,14 @@ describe.each(Object.keys(WRITERS))("archives by %s", (writer) => {
   it("holds files, directories, links and permission bits", async () => {
     const got = await members(make(writer, "common"));
     const file = got.get("file.txt")!;
-    expect(file.entry).toMatchObject({ type: "file", mode: 0o644, uid: 1234, gid: 5678, size: 6, mtime: { sec: T, nsec: 0 } });
+    expect(file.entry).toMatchObject({
+      type: "file",
+      mode: 0o644,
+      uid: 1234,
+      gid: 5678,
+      size: 6,
+      mtime: { sec: T, nsec: 0 },
+    });
     expect(new TextDecoder().decode(file.data)).toBe("hello\n");
     // Buffer.equals: vitest's deep equality is slow on 200 kB arrays.
     expect(Buffer.from(got.get("big.bin")!.data).equals(pattern(200_000))).toBe(true);
@@ -133,38 +148,58 @@ describe.each(Object.keys(WRITERS))("archives by %s", (writer) => {
       all.map((m) => [m.entry, Buffer.from(m.data).toString("base64")]);
     expect(strip(await readAll(streamOf(bytes, 4096)))).toEqual(strip(expected));
     expect(strip(await readAll(chunked(bytes, 509)))).toEqual(strip(expected));
-    expect(strip(await readAll({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) }))).toEqual(strip(expected));
+    expect(
+      strip(await readAll({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) })),
+    ).toEqual(strip(expected));
   });
 
   it.skipIf(writer === "v7")("holds devices and FIFOs", async () => {
     const got = await members(make(writer, "devices"));
-    expect(got.get("null")!.entry).toMatchObject({ type: "char", devmajor: 1, devminor: 3, size: 0 });
-    expect(got.get("bigdev")!.entry).toMatchObject({ type: "char", devmajor: 300, devminor: 70000 });
+    expect(got.get("null")!.entry).toMatchObject({
+      type: "char",
+      devmajor: 1,
+      devminor: 3,
+      size: 0,
+    });
+    expect(got.get("bigdev")!.entry).toMatchObject({
+      type: "char",
+      devmajor: 300,
+      devminor: 70000,
+    });
     expect(got.get("loop")!.entry).toMatchObject({ type: "block", devmajor: 7, devminor: 0 });
     expect(got.get("fifo")!.entry).toMatchObject({ type: "fifo", size: 0 });
   });
 
-  it.skipIf(writer === "v7")("splits a 150-byte name into prefix and name (or extends it)", async () => {
-    const got = await members(make(writer, "mid"));
-    expect(new TextDecoder().decode(got.get(MID_FILE)!.data)).toBe("mid\n");
-  });
+  it.skipIf(writer === "v7")(
+    "splits a 150-byte name into prefix and name (or extends it)",
+    async () => {
+      const got = await members(make(writer, "mid"));
+      expect(new TextDecoder().decode(got.get(MID_FILE)!.data)).toBe("mid\n");
+    },
+  );
 
-  it.skipIf(writer === "v7" || writer === "ustar")("holds names and targets past 255 and 100 bytes", async () => {
-    const got = await members(make(writer, "long"));
-    expect(got.get(LONG_DIR)!.entry.type).toBe("directory");
-    expect(got.get("longsym")!.entry).toMatchObject({ type: "symlink", linkname: LONG_TARGET });
-    // One of the two names carries the data, the other links to it by its (long) name.
-    const pair = [got.get("longhard")!, got.get(LONG_FILE)!];
-    const file = pair.find((m) => m.entry.type === "file")!;
-    const link = pair.find((m) => m.entry.type === "hardlink")!;
-    expect(new TextDecoder().decode(file.data)).toBe("deep\n");
-    expect(link.entry.linkname.replace(/^\.\//, "")).toBe(key(file.entry));
-  });
+  it.skipIf(writer === "v7" || writer === "ustar")(
+    "holds names and targets past 255 and 100 bytes",
+    async () => {
+      const got = await members(make(writer, "long"));
+      expect(got.get(LONG_DIR)!.entry.type).toBe("directory");
+      expect(got.get("longsym")!.entry).toMatchObject({ type: "symlink", linkname: LONG_TARGET });
+      // One of the two names carries the data, the other links to it by its (long) name.
+      const pair = [got.get("longhard")!, got.get(LONG_FILE)!];
+      const file = pair.find((m) => m.entry.type === "file")!;
+      const link = pair.find((m) => m.entry.type === "hardlink")!;
+      expect(new TextDecoder().decode(file.data)).toBe("deep\n");
+      expect(link.entry.linkname.replace(/^\.\//, "")).toBe(key(file.entry));
+    },
+  );
 
-  it.skipIf(writer === "v7" || writer === "ustar")("holds ids past 2097151 (base-256 or PAX)", async () => {
-    const got = await members(make(writer, "ids"));
-    expect(got.get("bigid")!.entry).toMatchObject({ uid: 3000000, gid: 3000001 });
-  });
+  it.skipIf(writer === "v7" || writer === "ustar")(
+    "holds ids past 2097151 (base-256 or PAX)",
+    async () => {
+      const got = await members(make(writer, "ids"));
+      expect(got.get("bigid")!.entry).toMatchObject({ uid: 3000000, gid: 3000001 });
+    },
+  );
 });
 
 describe("PAX times", () => {
@@ -203,7 +238,8 @@ describe("xattrs", () => {
     dir = join(work, "xattrs");
     mkdirSync(dir);
     writeFileSync(join(dir, "f"), "x");
-    const set = (name: string, value: string) => sh("setfattr", ["-n", name, "-v", value, join(dir, "f")]);
+    const set = (name: string, value: string) =>
+      sh("setfattr", ["-n", name, "-v", value, join(dir, "f")]);
     set("user.text", "hello");
     sh("setfattr", ["-n", "user.empty", join(dir, "f")]);
     set("user.we=ird%name", `0s${btoa(String.fromCharCode(...binary))}`);

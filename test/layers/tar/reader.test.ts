@@ -32,16 +32,20 @@ describe("readTar: formats", () => {
   });
 
   it("treats v7 regular-file entries with a trailing slash as directories", async () => {
-    const [dir, file] = await readAll(new Blob([archive(
-      member({ name: "olddir/", format: "v7", typeflag: "\0" }),
-      member({ name: "olddir/f", format: "v7", typeflag: "\0" }, text("x")),
-    )]));
+    const [dir, file] = await readAll(
+      new Blob([archive(
+        member({ name: "olddir/", format: "v7", typeflag: "\0" }),
+        member({ name: "olddir/f", format: "v7", typeflag: "\0" }, text("x")),
+      )]),
+    );
     expect(dir.entry.type).toBe("directory");
     expect(file.entry).toMatchObject({ type: "file", uname: "", size: 1 });
   });
 
   it("reads GNU contiguous files ('7') as files", async () => {
-    const [f] = await readAll(new Blob([archive(member({ name: "c", typeflag: "7" }, text("abc")))]));
+    const [f] = await readAll(
+      new Blob([archive(member({ name: "c", typeflag: "7" }, text("abc")))]),
+    );
     expect(f.entry.type).toBe("file");
     expect(f.data).toEqual(text("abc"));
   });
@@ -61,45 +65,63 @@ describe("readTar: formats", () => {
       out[0] |= 0x80;
       return out;
     };
-    const [f] = await readAll(new Blob([archive(member({
-      name: "b256",
-      raw: { mtime: b256(-86400n, 12), uid: b256(0x7fffffffn, 8), gid: b256(4294967295n, 8) },
-    }))]));
-    expect(f.entry).toMatchObject({ mtime: { sec: -86400, nsec: 0 }, uid: 0x7fffffff, gid: 4294967295 });
+    const [f] = await readAll(
+      new Blob([archive(member({
+        name: "b256",
+        raw: { mtime: b256(-86400n, 12), uid: b256(0x7fffffffn, 8), gid: b256(4294967295n, 8) },
+      }))]),
+    );
+    expect(f.entry).toMatchObject({
+      mtime: { sec: -86400, nsec: 0 },
+      uid: 0x7fffffff,
+      gid: 4294967295,
+    });
   });
 
   it("uses GNU long names and long link names", async () => {
     const longName = "d/".repeat(150) + "file";
     const longLink = "t".repeat(300);
-    const [f, l] = await readAll(new Blob([archive(
-      member({ name: "././@LongLink", typeflag: "L", format: "gnu" }, text(longName + "\0")),
-      member({ name: "truncated", format: "gnu" }, text("x")),
-      member({ name: "././@LongLink", typeflag: "K", format: "gnu" }, text(longLink + "\0")),
-      member({ name: "sym", typeflag: "2", linkname: "truncated", format: "gnu" }),
-    )]));
+    const [f, l] = await readAll(
+      new Blob([archive(
+        member({ name: "././@LongLink", typeflag: "L", format: "gnu" }, text(longName + "\0")),
+        member({ name: "truncated", format: "gnu" }, text("x")),
+        member({ name: "././@LongLink", typeflag: "K", format: "gnu" }, text(longLink + "\0")),
+        member({ name: "sym", typeflag: "2", linkname: "truncated", format: "gnu" }),
+      )]),
+    );
     // The long name (305 bytes with its NUL) takes one data block after its header.
     expect(f.entry).toMatchObject({ path: longName, headerOffset: 0, dataOffset: 1536 });
     expect(l.entry).toMatchObject({ path: "sym", linkname: longLink });
   });
 
   it("applies PAX records: x overrides g, an empty value restores the header field", async () => {
-    const entries = (await readAll(new Blob([archive(
-      paxMember([["uname", "global"], ["gid", "42"]], "g"),
-      paxMember([["path", "from/pax"], ["uid", "7"], ["mtime", "1.000000001"], ["size", "3"]]),
-      member({ name: "short", uname: "ignored", size: 99 }, text("abc")),
-      paxMember([["uname", ""], ["SCHILY.devmajor", "259"], ["SCHILY.devminor", "1048575"]]),
-      member({ name: "dev", typeflag: "3", uname: "own", devmajor: 1, devminor: 1 }),
-    )]))).map((m) => m.entry);
-    expect(entries[0]).toMatchObject({ path: "from/pax", uid: 7, gid: 42, uname: "global", size: 3 });
+    const entries = (await readAll(
+      new Blob([archive(
+        paxMember([["uname", "global"], ["gid", "42"]], "g"),
+        paxMember([["path", "from/pax"], ["uid", "7"], ["mtime", "1.000000001"], ["size", "3"]]),
+        member({ name: "short", uname: "ignored", size: 99 }, text("abc")),
+        paxMember([["uname", ""], ["SCHILY.devmajor", "259"], ["SCHILY.devminor", "1048575"]]),
+        member({ name: "dev", typeflag: "3", uname: "own", devmajor: 1, devminor: 1 }),
+      )]),
+    )).map((m) => m.entry);
+    expect(entries[0]).toMatchObject({
+      path: "from/pax",
+      uid: 7,
+      gid: 42,
+      uname: "global",
+      size: 3,
+    });
     expect(entries[0].mtime).toEqual({ sec: 1, nsec: 1 });
     expect(entries[1]).toMatchObject({ uname: "own", gid: 42, devmajor: 259, devminor: 1048575 });
   });
 
   it("reads PAX times before 1970 and with more than nine fraction digits", async () => {
     const times = ["-1.5", "-0.000000001", "-10", "5.1234567899", "-5.0000000001"];
-    const entries = (await readAll(new Blob([archive(
-      ...times.flatMap((t, i) => [paxMember([["mtime", t]]), member({ name: `t${i}` })]),
-    )]))).map((m) => m.entry.mtime);
+    const entries = (await readAll(
+      new Blob([archive(
+        ...times.flatMap((t, i) => [paxMember([["mtime", t]]), member({ name: `t${i}` })]),
+      )]),
+    )).map((m) => m.entry.mtime);
     expect(entries).toEqual([
       { sec: -2, nsec: 500000000 },
       { sec: -1, nsec: 999999999 },
@@ -110,15 +132,17 @@ describe("readTar: formats", () => {
   });
 
   it("keeps empty and binary xattr values, and decodes LIBARCHIVE names", async () => {
-    const [f] = await readAll(new Blob([archive(
-      paxMember([
-        ["SCHILY.xattr.user.empty", ""],
-        ["SCHILY.xattr.user.bin", new Uint8Array([0, 10, 255])],
-        ["LIBARCHIVE.xattr.user.sp%20ace", "AAEC"],
-        ["LIBARCHIVE.xattr.user.pad", "YQ=="],
-      ]),
-      member({ name: "f" }),
-    )]));
+    const [f] = await readAll(
+      new Blob([archive(
+        paxMember([
+          ["SCHILY.xattr.user.empty", ""],
+          ["SCHILY.xattr.user.bin", new Uint8Array([0, 10, 255])],
+          ["LIBARCHIVE.xattr.user.sp%20ace", "AAEC"],
+          ["LIBARCHIVE.xattr.user.pad", "YQ=="],
+        ]),
+        member({ name: "f" }),
+      )]),
+    );
     expect([...f.entry.xattrs]).toEqual([
       ["user.empty", new Uint8Array(0)],
       ["user.bin", new Uint8Array([0, 10, 255])],
@@ -129,10 +153,12 @@ describe("readTar: formats", () => {
 
   it("reports header-only types with size 0 and skips no data for them", async () => {
     // A directory header claiming 512 bytes: POSIX, libarchive and Go ignore the size.
-    const [d, f] = await readAll(new Blob([archive(
-      header({ name: "d/", typeflag: "5", size: 512 }),
-      member({ name: "f" }, text("ok")),
-    )]));
+    const [d, f] = await readAll(
+      new Blob([archive(
+        header({ name: "d/", typeflag: "5", size: 512 }),
+        member({ name: "f" }, text("ok")),
+      )]),
+    );
     expect(d.entry).toMatchObject({ type: "directory", size: 0 });
     expect(f.data).toEqual(text("ok"));
   });
@@ -191,7 +217,11 @@ describe("readTar: formats", () => {
     controller.abort(new Error("stop"));
     const run = readAll.bind(null, new Blob([archive(member({ name: "a" }))]));
     await expect((async () => {
-      for await (const _ of readTar(new Blob([archive(member({ name: "a" }))]), { signal: controller.signal })) {
+      for await (
+        const _ of readTar(new Blob([archive(member({ name: "a" }))]), {
+          signal: controller.signal,
+        })
+      ) {
         /* nothing */
       }
     })()).rejects.toThrow("stop");
@@ -220,26 +250,43 @@ describe("readTar: hostile and broken archives", () => {
     const bytes = archive(member({ name: "cut" }, new Uint8Array(2000))).subarray(0, 1500);
     const [random, stream] = await failure(bytes);
     // Random access knows the size up front; a stream finds out when the data stops.
-    expect(random.message).toBe('tar entry "cut" at byte 0: size 2000 runs past the end of the archive (truncated?)');
-    expect(stream.message).toBe('tar entry "cut" at byte 0: archive is truncated inside the data (size 2000)');
+    expect(random.message).toBe(
+      'tar entry "cut" at byte 0: size 2000 runs past the end of the archive (truncated?)',
+    );
+    expect(stream.message).toBe(
+      'tar entry "cut" at byte 0: archive is truncated inside the data (size 2000)',
+    );
   });
 
   it("rejects an archive truncated inside a header or an extension header", async () => {
-    const full = archive(member({ name: "a" }, text("x")), paxMember([["path", "p".repeat(600)]]), member({ name: "b" }));
+    const full = archive(
+      member({ name: "a" }, text("x")),
+      paxMember([["path", "p".repeat(600)]]),
+      member({ name: "b" }),
+    );
     for (const error of await failure(full.subarray(0, 1024 + 300))) {
       expect(error.message).toBe("tar header at byte 1024: archive is truncated inside a header");
     }
     for (const error of await failure(full.subarray(0, 1024 + 512 + 100))) {
-      expect(error.message).toMatch(/at byte 1024: archive is truncated inside an extension header/);
+      expect(error.message).toMatch(
+        /at byte 1024: archive is truncated inside an extension header/,
+      );
     }
   });
 
   it("rejects huge extension headers before reading them", async () => {
-    const bytes = concat([header({ name: "./PaxHeaders/x", typeflag: "x", size: 2 ** 32 }), new Uint8Array(512)]);
+    const bytes = concat([
+      header({ name: "./PaxHeaders/x", typeflag: "x", size: 2 ** 32 }),
+      new Uint8Array(512),
+    ]);
     for (const error of await failure(bytes)) {
-      expect(error.message).toMatch(/extension header of 4294967296 bytes exceeds the 1048576-byte limit/);
+      expect(error.message).toMatch(
+        /extension header of 4294967296 bytes exceeds the 1048576-byte limit/,
+      );
     }
-    const longName = concat([header({ name: "././@LongLink", typeflag: "L", size: 2 << 20, format: "gnu" })]);
+    const longName = concat([
+      header({ name: "././@LongLink", typeflag: "L", size: 2 << 20, format: "gnu" }),
+    ]);
     for (const error of await failure(longName)) expect(error.message).toMatch(/exceeds/);
   });
 
@@ -252,10 +299,16 @@ describe("readTar: hostile and broken archives", () => {
       [text("11 path=x\n"), /malformed PAX record/], // claims a byte more than there is
       [text("x path=x\n"), /malformed PAX record length/],
       [text("6 =ab\n"), /PAX record without keyword/],
-      [paxData([["LIBARCHIVE.xattr.user.x", "!!!"]]), /invalid PAX record "LIBARCHIVE.xattr.user.x"/],
+      [
+        paxData([["LIBARCHIVE.xattr.user.x", "!!!"]]),
+        /invalid PAX record "LIBARCHIVE.xattr.user.x"/,
+      ],
     ];
     for (const [data, message] of cases) {
-      const bytes = archive(member({ name: "./PaxHeaders/f", typeflag: "x" }, data), member({ name: "f" }));
+      const bytes = archive(
+        member({ name: "./PaxHeaders/f", typeflag: "x" }, data),
+        member({ name: "f" }),
+      );
       for (const error of await failure(bytes)) expect(error.message).toMatch(message);
     }
   });
@@ -271,16 +324,26 @@ describe("readTar: hostile and broken archives", () => {
     const [unknown] = await failure(archive(member({ name: "odd", typeflag: "Z" })));
     expect(unknown.message).toBe("tar entry \"odd\" at byte 0: unknown type flag 'Z'");
     const [paxSparse] = await failure(
-      archive(paxMember([["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "0"]]), member({ name: "s" })),
+      archive(
+        paxMember([["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"], [
+          "GNU.sparse.realsize",
+          "0",
+        ]]),
+        member({ name: "s" }),
+      ),
     );
-    expect(paxSparse.message).toBe('tar entry "s" at byte 0: GNU sparse format 2.0 is not supported (only 0.0, 0.1 and 1.0)');
+    expect(paxSparse.message).toBe(
+      'tar entry "s" at byte 0: GNU sparse format 2.0 is not supported (only 0.0, 0.1 and 1.0)',
+    );
     const [binary] = await failure(archive(member({ name: "bin", typeflag: "\x01" })));
     expect(binary.message).toMatch(/unknown type flag 0x01/);
   });
 
   it("rejects an extension header with no member after it", async () => {
     for (const error of await failure(archive(paxMember([["path", "x"]])))) {
-      expect(error.message).toBe("tar header at byte 0: archive ends after an extension header, before its member");
+      expect(error.message).toBe(
+        "tar header at byte 0: archive ends after an extension header, before its member",
+      );
     }
   });
 
@@ -299,11 +362,13 @@ describe("readTar: hostile and broken archives", () => {
   });
 
   it("passes hostile names through verbatim (judging them is the applier's job)", async () => {
-    const entries = (await readAll(new Blob([archive(
-      member({ name: "../escape" }),
-      member({ name: "/etc/abs" }),
-      member({ name: "link", typeflag: "1", linkname: "../../etc/shadow" }),
-    )]))).map((m) => m.entry);
+    const entries = (await readAll(
+      new Blob([archive(
+        member({ name: "../escape" }),
+        member({ name: "/etc/abs" }),
+        member({ name: "link", typeflag: "1", linkname: "../../etc/shadow" }),
+      )]),
+    )).map((m) => m.entry);
     expect(entries.map((e) => e.path)).toEqual(["../escape", "/etc/abs", "link"]);
     expect(entries[2].linkname).toBe("../../etc/shadow");
   });

@@ -24,7 +24,10 @@ const FILES: Record<string, { size: number; writes: [number, string][] }> = {
   // More segments than an old GNU header holds (4) and than one extension block (21).
   many: {
     size: 40 * 65536,
-    writes: Array.from({ length: 40 }, (_, i) => [i * 65536 + 1000 + i, `seg${i}`.repeat(i + 1)] as [number, string]),
+    writes: Array.from(
+      { length: 40 },
+      (_, i) => [i * 65536 + 1000 + i, `seg${i}`.repeat(i + 1)] as [number, string],
+    ),
   },
   // An ordinary dense file after the sparse ones, to check skipping.
   zdense: { size: 10_000, writes: [[0, "x".repeat(10_000)]] },
@@ -52,13 +55,23 @@ beforeAll(() => {
     const path = join(src, name);
     execFileSync("truncate", ["-s", String(size), path]);
     for (const [at, data] of writes) {
-      execFileSync("dd", [`of=${path}`, "bs=1", `seek=${at}`, "conv=notrunc", "status=none"], { input: data });
+      execFileSync("dd", [`of=${path}`, "bs=1", `seek=${at}`, "conv=notrunc", "status=none"], {
+        input: data,
+      });
     }
     // The archive must be made from what the disk really holds.
     expect(Buffer.compare(readFileSync(path), expected(name))).toBe(0);
   }
   for (const [format, flags] of Object.entries(ARCHIVES)) {
-    execFileSync("tar", ["--sparse", ...flags, "-cf", join(work, `${format}.tar`), "-C", src, ...Object.keys(FILES)]);
+    execFileSync("tar", [
+      "--sparse",
+      ...flags,
+      "-cf",
+      join(work, `${format}.tar`),
+      "-C",
+      src,
+      ...Object.keys(FILES),
+    ]);
   }
 });
 
@@ -95,15 +108,25 @@ describe("readTar: sparse members written by GNU tar", () => {
       for await (const { entry } of readTar(new Blob([bytes]))) {
         if (!entry.sparse) continue;
         const storedSize = entry.sparse.reduce((n, s) => n + s.length, 0);
-        const stored = bytesContent(bytes.subarray(entry.dataOffset, entry.dataOffset + storedSize));
+        const stored = bytesContent(
+          bytes.subarray(entry.dataOffset, entry.dataOffset + storedSize),
+        );
         const content = sparseContent(entry.size, entry.sparse, stored);
         const want = expected(entry.path);
         // The whole file, and ranges that start and end inside holes and data.
-        for (const [start, end] of [[0, entry.size], [1, entry.size - 1], [99_999, 100_003], [0, 0], [entry.size, entry.size]]) {
+        for (
+          const [start, end] of [[0, entry.size], [1, entry.size - 1], [99_999, 100_003], [0, 0], [
+            entry.size,
+            entry.size,
+          ]]
+        ) {
           if (end > entry.size || start > end) continue;
           const parts: Uint8Array[] = [];
           for await (const chunk of content.stream(start, end)) parts.push(chunk);
-          expect(Buffer.compare(concat(parts), want.subarray(start, end)), `${entry.path} [${start}, ${end})`).toBe(0);
+          expect(
+            Buffer.compare(concat(parts), want.subarray(start, end)),
+            `${entry.path} [${start}, ${end})`,
+          ).toBe(0);
         }
       }
     });
@@ -134,13 +157,24 @@ describe("readTar: sparse members written by GNU tar", () => {
   it("reads what bsdtar writes for sparse files", async () => {
     const out = join(work, "bsd.tar");
     try {
-      execFileSync("bsdtar", ["--read-sparse", "--format=pax", "-cf", out, "-C", join(work, "src"), "middle", "zdense"]);
+      execFileSync("bsdtar", [
+        "--read-sparse",
+        "--format=pax",
+        "-cf",
+        out,
+        "-C",
+        join(work, "src"),
+        "middle",
+        "zdense",
+      ]);
     } catch {
       return; // no bsdtar here: GNU tar covers the formats
     }
     const members = await readAll(new Blob([readFileSync(out)]));
     expect(members.map((m) => m.entry.path)).toEqual(["middle", "zdense"]);
-    for (const { entry, data } of members) expect(Buffer.compare(data, expected(entry.path))).toBe(0);
+    for (const { entry, data } of members) {
+      expect(Buffer.compare(data, expected(entry.path))).toBe(0);
+    }
   });
 });
 
@@ -159,22 +193,62 @@ describe("readTar: hostile sparse maps", () => {
   }
 
   it("reads a hand-made 0.1 map and rejects inconsistent ones, naming the entry", async () => {
-    const ok = paxSparse([["GNU.sparse.size", "20"], ["GNU.sparse.map", "5,3,15,2"]], "f", text("abcde"));
+    const ok = paxSparse(
+      [["GNU.sparse.size", "20"], ["GNU.sparse.map", "5,3,15,2"]],
+      "f",
+      text("abcde"),
+    );
     const [{ data }] = await readAll(new Blob([ok]));
     expect([...data]).toEqual([0, 0, 0, 0, 0, 97, 98, 99, 0, 0, 0, 0, 0, 0, 0, 100, 101, 0, 0, 0]);
 
     const cases: [[string, string][], Uint8Array, RegExp][] = [
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.map", "5,3,6,2"]], text("abcde"), /overlap or are out of order/],
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.map", "19,5"]], text("abcde"), /ends past the real size 20/],
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,3"]], text("abcde"), /covers 3 bytes but the archive stores 5/],
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,3,7"]], text("abc"), /odd number of values/],
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,-3"]], text("abc"), /invalid GNU.sparse.map value/],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.map", "5,3,6,2"]],
+        text("abcde"),
+        /overlap or are out of order/,
+      ],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.map", "19,5"]],
+        text("abcde"),
+        /ends past the real size 20/,
+      ],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,3"]],
+        text("abcde"),
+        /covers 3 bytes but the archive stores 5/,
+      ],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,3,7"]],
+        text("abc"),
+        /odd number of values/,
+      ],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.map", "0,-3"]],
+        text("abc"),
+        /invalid GNU.sparse.map value/,
+      ],
       [[["GNU.sparse.map", "0,3"]], text("abc"), /without GNU.sparse.realsize/],
-      [[["GNU.sparse.size", "20"], ["GNU.sparse.numblocks", "2"], ["GNU.sparse.map", "0,3"]], text("abc"), /numblocks is 2/],
-      [[["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]], text("abc"), /format 2.0 is not supported/],
+      [
+        [["GNU.sparse.size", "20"], ["GNU.sparse.numblocks", "2"], ["GNU.sparse.map", "0,3"]],
+        text("abc"),
+        /numblocks is 2/,
+      ],
+      [
+        [["GNU.sparse.major", "2"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]],
+        text("abc"),
+        /format 2.0 is not supported/,
+      ],
       // 1.0: the map must fit in the data, and be decimal lines.
-      [[["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]], text("1\n0\n3\n"), /sparse map runs past the member's data/],
-      [[["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]], concat([text("1\n0\nx\n"), new Uint8Array(1000)]), /unexpected byte 0x78 in the sparse map/],
+      [
+        [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]],
+        text("1\n0\n3\n"),
+        /sparse map runs past the member's data/,
+      ],
+      [
+        [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.realsize", "3"]],
+        concat([text("1\n0\nx\n"), new Uint8Array(1000)]),
+        /unexpected byte 0x78 in the sparse map/,
+      ],
     ];
     for (const [records, data, message] of cases) {
       for (const error of await failure(paxSparse(records, "f", data))) {
@@ -194,7 +268,10 @@ describe("readTar: hostile sparse maps", () => {
     map.set(mapText);
     const stored = Uint8Array.from({ length: 100 }, (_, i) => 65 + (i % 26));
     const bytes = paxSparse(
-      [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.name", "real/name"], ["GNU.sparse.realsize", "100000"]],
+      [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.name", "real/name"], [
+        "GNU.sparse.realsize",
+        "100000",
+      ]],
       "GNUSparseFile.1/name",
       concat([map, stored]),
     );
@@ -214,7 +291,8 @@ describe("readTar: hostile sparse maps", () => {
       for await (const _ of readTar(new Blob([bytes]), { maxMetadataSize: 256 })) { /* read on */ }
     })().then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(TarError);
-    expect((error as Error).message).toMatch(/"many" at byte \d+: sparse map extension headers exceed the 256-byte limit/);
+    expect((error as Error).message).toMatch(
+      /"many" at byte \d+: sparse map extension headers exceed the 256-byte limit/,
+    );
   });
-
 });
