@@ -15,6 +15,14 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** `done` of `total` bytes, with a percentage when the total is known. */
+function of(done: number, total: number | undefined): string {
+  if (total === undefined) return megabytes(done);
+  return `${megabytes(done)} of ${megabytes(total)} (${
+    Math.floor((100 * done) / Math.max(total, 1))
+  }%)`;
+}
+
 /**
  * A single redrawn status line.
  *
@@ -39,27 +47,31 @@ export class ProgressLine {
     this.#started = now();
   }
 
-  /** Pass 1: a layer started or finished. */
+  /** Pass 1: a layer started, is being read, or finished. */
   layer(progress: LayerProgress): void {
     const name = progress.name.replace(/^sha256:/, "").slice(0, 12);
-    const what = progress.done
-      ? `layer ${progress.index + 1}/${progress.count} ${name}: ${progress.entries} entries, ${
-        megabytes(progress.bytes)
-      }`
-      : `layer ${progress.index + 1}/${progress.count} ${name}: reading…`;
-    this.#draw(what, progress.done);
+    const head = `layer ${progress.index + 1}/${progress.count} ${name}`;
+    if (progress.done) {
+      this.#draw(`${head}: ${progress.entries} entries, ${megabytes(progress.bytes)}`, true);
+      return;
+    }
+    if (progress.read === 0) {
+      this.#draw(`${head}: reading…`, false);
+      return;
+    }
+    const seconds = (this.#now() - this.#started) / 1000;
+    const rate = seconds > 0 ? `, ${megabytes(progress.totalRead / seconds)}/s` : "";
+    const total = progress.totalSize === undefined
+      ? ""
+      : ` · total ${of(progress.totalRead, progress.totalSize)}`;
+    this.#draw(`${head}: ${of(progress.read, progress.size)}${total}${rate}`, false);
   }
 
   /** Pass 2: `done` of `total` image bytes written. */
   writing(done: number, total: number): void {
     const seconds = (this.#now() - this.#started) / 1000;
     const rate = seconds > 0 ? `, ${megabytes(done / seconds)}/s` : "";
-    this.#draw(
-      `writing ${megabytes(done)} of ${megabytes(total)} (${
-        Math.floor((100 * done) / Math.max(total, 1))
-      }%${rate})`,
-      done === total,
-    );
+    this.#draw(`writing ${of(done, total)}${rate}`, done === total);
   }
 
   /** Ends the line so later output starts on a fresh one. */

@@ -25,7 +25,8 @@ import { type LayerInput, LayerReplay } from "./layer_replay.ts";
 import { readTar } from "./tar/mod.ts";
 
 /**
- * Progress of pass 1, reported at the start and at the end of each layer.
+ * Progress of pass 1: reported when a layer starts, as its (possibly
+ * compressed) bytes arrive, and when it has been read and checked.
  *
  * @example
  * ```ts
@@ -45,6 +46,14 @@ export interface LayerProgress {
   readonly entries: number;
   /** Uncompressed bytes read so far. */
   readonly bytes: number;
+  /** Bytes of the layer as stored (compressed, for most images) read so far. */
+  readonly read: number;
+  /** The layer's stored size, when known (a blob descriptor's `size`). */
+  readonly size?: number;
+  /** Stored bytes read so far in this pass, over all layers. */
+  readonly totalRead: number;
+  /** Stored size of all layers of this pass, when every size is known. */
+  readonly totalSize?: number;
   /** Whether the layer has been read completely and checked. */
   readonly done: boolean;
 }
@@ -70,7 +79,7 @@ export interface LayersTreeOptions {
    * fail with the signal's reason).
    */
   signal?: AbortSignal;
-  /** Called at the start and the end of each layer of pass 1. */
+  /** Called at the start of each layer of pass 1, as its bytes arrive, and at its end. */
   onProgress?: (progress: LayerProgress) => void;
 }
 
@@ -125,6 +134,7 @@ export async function imageTree(image: Image, options: ImageTreeOptions = {}): P
     name: blob.descriptor.digest,
     diffId: blob.diffId,
     mediaType: blob.descriptor.mediaType,
+    size: blob.descriptor.size,
     open: (signal?: AbortSignal) => blob.open(signal),
   }));
   const selected = selectLayer(image, options);
@@ -198,19 +208,46 @@ export async function layersTree(
   const stack = new LayerStack({ keepWhiteouts: options.keepWhiteouts });
   const replay = new LayerReplay(layers, signal);
   let sequence = 0;
+  const totalSize = layers.every((layer) => layer.size !== undefined)
+    ? layers.reduce((sum, layer) => sum + layer.size!, 0)
+    : undefined;
+  let readBefore = 0;
   for (let index = 0; index < layers.length; index++) {
     signal?.throwIfAborted();
     const layer = layers[index];
-    const progress = (entries: number, bytes: number, done: boolean) =>
-      onProgress?.({ index, count: layers.length, name: layer.name, entries, bytes, done });
-    progress(0, 0, false);
+    let entries = 0;
+    let read = 0;
+    const progress = (done: boolean) =>
+      onProgress?.({
+        index,
+        count: layers.length,
+        name: layer.name,
+        entries,
+        bytes: tar.bytes,
+        read,
+        size: layer.size,
+        totalRead: readBefore + read,
+        totalSize,
+        done,
+      });
     const changes = stack.begin(layer.name);
     const hash = layer.diffId === undefined ? undefined : await hashFor(layer);
+    const stored = onProgress
+      ? layer.open(signal).pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            read += chunk.length;
+            controller.enqueue(chunk);
+            progress(false);
+          },
+        }),
+      )
+      : layer.open(signal);
     const tar = new CountingStream(
-      decompressedStream(layer.open(signal), { mediaType: layer.mediaType }),
+      decompressedStream(stored, { mediaType: layer.mediaType }),
       hash,
     );
-    let entries = 0;
+    progress(false);
     try {
       for await (const { entry } of readTar(tar, { signal })) {
         // File data is skipped by the reader; only pass 2 reads it.
@@ -237,7 +274,8 @@ export async function layersTree(
       }
     }
     stack.commit(changes);
-    progress(entries, tar.bytes, true);
+    progress(true);
+    readBefore += read;
   }
   const tree = stack.finish();
   replay.seal(tree);

@@ -57,6 +57,8 @@ export interface LayerInput {
   readonly diffId?: string;
   /** The media type, only to report a mismatch with what the bytes are. */
   readonly mediaType?: string;
+  /** The stored (possibly compressed) size in bytes, when known: for progress. */
+  readonly size?: number;
   /** The (possibly compressed) tar, from its first byte; called once per pass or more. */
   open(signal?: AbortSignal): ReadableStream<Uint8Array>;
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildErofs } from "../../src/erofs/mod.ts";
 import type { Image, LayerBlob } from "../../src/image/types.ts";
-import { imageTree, LayerError, ReplayContent } from "../../src/layers/mod.ts";
+import { imageTree, LayerError, type LayerProgress, ReplayContent } from "../../src/layers/mod.ts";
 import { writeImageFile } from "../../src/sink/file.ts";
 import {
   bytesContent,
@@ -304,6 +304,25 @@ describe("imageTree: a flattened multi-layer image", () => {
     const passwd = tree.get("etc/passwd") as { content: FileContent };
     await expect(collect(passwd.content)).rejects.toBe(reason);
     for (const { stats } of layers) expect(stats.opens - stats.ends - stats.cancels).toBe(0);
+  });
+
+  it("reports each layer's stored bytes as they arrive, and totals over the layers", async () => {
+    const layers = mainLayers();
+    const events: LayerProgress[] = [];
+    await imageTree(imageOf(layers), { onProgress: (p) => events.push(p) });
+    const sizes = layers.map((l) => l.descriptor.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    for (const [index, size] of sizes.entries()) {
+      const mine = events.filter((e) => e.index === index);
+      expect(mine[0]).toMatchObject({ read: 0, done: false, size, totalSize: total });
+      const last = mine.at(-1)!;
+      expect(last).toMatchObject({ read: size, done: true });
+      expect(last.totalRead).toBe(sizes.slice(0, index + 1).reduce((a, b) => a + b, 0));
+      // Reads grow monotonically, and arrive before the layer is done.
+      const reads = mine.map((e) => e.read);
+      expect(reads).toEqual([...reads].sort((a, b) => a - b));
+      expect(mine.filter((e) => !e.done && e.read > 0).length).toBeGreaterThan(0);
+    }
   });
 
   it("numbers file contents in (layer, member) order and serves them out of order too", async () => {
