@@ -49,9 +49,11 @@ try {
     "skopeo + umoci + mkfs.erofs":
       `rm -rf '${out}/l' '${out}/b'; skopeo copy --quiet --src-tls-verify=false docker://${ref} oci:'${out}/l':latest; ` +
       `umoci unpack --image '${out}/l':latest '${out}/b' >/dev/null; mkfs.erofs -T0 --quiet '${out}/ref.erofs' '${out}/b/rootfs'`,
-    "oci2erofs (node)": `node bin/oci2erofs.js ${ref} '${out}/node.erofs' --plain-http -T0 --quiet`,
+    // As users run them: the bin script (its shebang sets V8's nursery size)
+    // and `deno run` with the same V8 flag.
+    "oci2erofs (node)": `./bin/oci2erofs.js ${ref} '${out}/node.erofs' --plain-http -T0 --quiet`,
     "oci2erofs (deno)":
-      `node_modules/.bin/deno run -A src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
+      `node_modules/.bin/deno run -A --v8-flags=--max-semi-space-size=4 src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
   };
   const help = spawnSync("mkfs.erofs", ["--help"], { encoding: "utf8" });
   if (`${help.stdout}${help.stderr}`.includes("--oci")) {

@@ -22,6 +22,7 @@ import { LayerError } from "./apply.ts";
 import { decompressedStream } from "./decompress/mod.ts";
 import { LayerStack } from "./layer_stack.ts";
 import { type LayerInput, LayerReplay } from "./layer_replay.ts";
+import { LayerPrefetch } from "./prefetch.ts";
 import { readTar } from "./tar/mod.ts";
 
 /**
@@ -79,6 +80,12 @@ export interface LayersTreeOptions {
    * fail with the signal's reason).
    */
   signal?: AbortSignal;
+  /**
+   * Bytes the next layer may download ahead while the current one is read
+   * (in both passes); 0 reads layers strictly one after another. Default
+   * {@link PREFETCH_BYTES}.
+   */
+  prefetchBytes?: number;
   /** Called at the start of each layer of pass 1, as its bytes arrive, and at its end. */
   onProgress?: (progress: LayerProgress) => void;
 }
@@ -206,76 +213,85 @@ export async function layersTree(
 ): Promise<Tree> {
   const { signal, onProgress } = options;
   const stack = new LayerStack({ keepWhiteouts: options.keepWhiteouts });
-  const replay = new LayerReplay(layers, signal);
+  const replay = new LayerReplay(layers, signal, { bufferBytes: options.prefetchBytes });
   let sequence = 0;
   const totalSize = layers.every((layer) => layer.size !== undefined)
     ? layers.reduce((sum, layer) => sum + layer.size!, 0)
     : undefined;
   let readBefore = 0;
-  for (let index = 0; index < layers.length; index++) {
-    signal?.throwIfAborted();
-    const layer = layers[index];
-    let entries = 0;
-    let read = 0;
-    const progress = (done: boolean) =>
-      onProgress?.({
-        index,
-        count: layers.length,
-        name: layer.name,
-        entries,
-        bytes: tar.bytes,
-        read,
-        size: layer.size,
-        totalRead: readBefore + read,
-        totalSize,
-        done,
-      });
-    const changes = stack.begin(layer.name);
-    const hash = layer.diffId === undefined ? undefined : await hashFor(layer);
-    const stored = onProgress
-      ? layer.open(signal).pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            read += chunk.length;
-            controller.enqueue(chunk);
-            progress(false);
-          },
-        }),
-      )
-      : layer.open(signal);
-    const tar = new CountingStream(
-      decompressedStream(stored, { mediaType: layer.mediaType }),
-      hash,
-    );
-    progress(false);
-    try {
-      for await (const { entry } of readTar(tar, { signal })) {
-        // File data is skipped by the reader; only pass 2 reads it.
-        const content = entry.type === "file"
-          ? replay.content(index, entries, entry, sequence++)
-          : undefined;
-        entries++;
-        changes.apply(entry, content);
+  const prefetch = new LayerPrefetch(layers, { signal, bufferBytes: options.prefetchBytes });
+  try {
+    for (let index = 0; index < layers.length; index++) {
+      signal?.throwIfAborted();
+      const layer = layers[index];
+      let entries = 0;
+      let read = 0;
+      const progress = (done: boolean) =>
+        onProgress?.({
+          index,
+          count: layers.length,
+          name: layer.name,
+          entries,
+          bytes: tar.bytes,
+          read,
+          size: layer.size,
+          totalRead: readBefore + read,
+          totalSize,
+          done,
+        });
+      const changes = stack.begin(layer.name);
+      const hash = layer.diffId === undefined ? undefined : await hashFor(layer);
+      const opened = prefetch.take(index);
+      prefetch.warm(index + 1);
+      const stored = onProgress
+        ? opened.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              read += chunk.length;
+              controller.enqueue(chunk);
+              progress(false);
+            },
+          }),
+        )
+        : opened;
+      const tar = new CountingStream(
+        decompressedStream(stored, { mediaType: layer.mediaType }),
+        hash,
+      );
+      progress(false);
+      try {
+        for await (const { entry } of readTar(tar, { signal })) {
+          // File data is skipped by the reader; only pass 2 reads it.
+          const content = entry.type === "file"
+            ? replay.content(index, entries, entry, sequence++)
+            : undefined;
+          entries++;
+          changes.apply(entry, content);
+        }
+        // The diff_id covers everything, the end-of-archive blocks and padding included.
+        await tar.drain();
+      } catch (error) {
+        await tar.cancel();
+        throw layerFailure(error, layer, signal);
       }
-      // The diff_id covers everything, the end-of-archive blocks and padding included.
-      await tar.drain();
-    } catch (error) {
-      await tar.cancel();
-      throw layerFailure(error, layer, signal);
-    }
-    if (hash && layer.diffId !== undefined) {
-      const actual = `sha256:${hash.digestHex()}`;
-      if (actual !== layer.diffId.toLowerCase()) {
-        throw new LayerError(
-          undefined,
-          `the uncompressed layer has digest ${actual}, but the image config says its diff_id is ${layer.diffId}`,
-          { layer: layer.name },
-        );
+      if (hash && layer.diffId !== undefined) {
+        const actual = `sha256:${hash.digestHex()}`;
+        if (actual !== layer.diffId.toLowerCase()) {
+          throw new LayerError(
+            undefined,
+            `the uncompressed layer has digest ${actual}, but the image config says its diff_id is ${layer.diffId}`,
+            { layer: layer.name },
+          );
+        }
       }
+      stack.commit(changes);
+      progress(true);
+      readBefore += read;
     }
-    stack.commit(changes);
-    progress(true);
-    readBefore += read;
+  } catch (error) {
+    // The next layer may be downloading already: close its connection.
+    await prefetch.cancel(error);
+    throw error;
   }
   const tree = stack.finish();
   replay.seal(tree);

@@ -31,6 +31,7 @@
  *
  * @module
  */
+import { LayerPrefetch, type LayerPrefetchOptions } from "./prefetch.ts";
 import type { FileContent, Tree } from "../tree/mod.ts";
 import { LayerError } from "./apply.ts";
 import { decompressedStream } from "./decompress/mod.ts";
@@ -139,14 +140,22 @@ export class LayerReplay {
   #current: Walk | undefined;
   /** Per layer: the highest ordinal still needed, −1 if none. */
   #last: number[];
+  /** The next layer with data, downloading while the writer reads this one. */
+  #prefetch: LayerPrefetch;
 
   /**
    * @param layers the layers, in the order their contents are numbered
    * @param signal cancels open walks and makes later reads fail
+   * @param prefetch how far the next layer may download ahead
    */
-  constructor(layers: readonly LayerInput[], signal?: AbortSignal) {
+  constructor(
+    layers: readonly LayerInput[],
+    signal?: AbortSignal,
+    prefetch: Omit<LayerPrefetchOptions, "signal"> = {},
+  ) {
     this.#layers = layers;
     this.#signal = signal;
+    this.#prefetch = new LayerPrefetch(layers, { ...prefetch, signal });
     this.#last = layers.map(() => Number.MAX_SAFE_INTEGER);
     signal?.addEventListener("abort", () => void this.close(), { once: true });
   }
@@ -170,11 +179,11 @@ export class LayerReplay {
     }
   }
 
-  /** Cancels the open walk, if any. */
+  /** Cancels the open walk, if any, and any layer downloading ahead. */
   async close(): Promise<void> {
     const walk = this.#current;
     this.#current = undefined;
-    if (walk) await closeWalk(walk);
+    await Promise.all([walk && closeWalk(walk), this.#prefetch.cancel()]);
   }
 
   /** Bytes `[start, end)` of `content`. */
@@ -253,7 +262,11 @@ export class LayerReplay {
 
   #open(layer: number): Walk {
     const input = this.#layers[layer];
-    const stream = decompressedStream(input.open(this.#signal), { mediaType: input.mediaType });
+    const opened = this.#prefetch.take(layer);
+    // The writer reads layers in order: start the next one that still has data.
+    const next = this.#last.findIndex((last, index) => index > layer && last >= 0);
+    if (next >= 0) this.#prefetch.warm(next);
+    const stream = decompressedStream(opened, { mediaType: input.mediaType });
     const members = readTar(stream, { signal: this.#signal });
     return { layer, members, stream, ordinal: -1, member: undefined, busy: false };
   }
