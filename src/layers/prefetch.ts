@@ -16,7 +16,7 @@
 import type { LayerInput } from "./layer_replay.ts";
 
 /** Default bound on the bytes a warmed layer may buffer ahead of its reader. */
-export const PREFETCH_BYTES = 8 * 1024 * 1024;
+export const PREFETCH_BYTES = 2 * 1024 * 1024;
 
 /**
  * Options of {@link LayerPrefetch}.
