@@ -128,7 +128,7 @@ function sourceOf(source: ManifestSource): JsonSource {
 export function parseManifest(bytes: Uint8Array, source: ManifestSource = {}): ParsedManifest {
   const json = sourceOf(source);
   const fail = failWith(json);
-  const hint = source.mediaType === undefined ? undefined : essence(source.mediaType);
+  const hint = source.mediaType ? essence(source.mediaType) : undefined;
   if (hint !== undefined && isSchema1MediaType(hint)) fail(SCHEMA1);
   const fields = parseJsonObject(bytes, json);
   const own = fields.optionalString("mediaType");
@@ -139,6 +139,10 @@ export function parseManifest(bytes: Uint8Array, source: ManifestSource = {}): P
   }
   const known = (type: string | undefined) =>
     type !== undefined && (isIndexMediaType(type) || isManifestMediaType(type));
+  if (hint !== undefined && !known(hint)) {
+    // Referred to (or served) as something else: an artifact, or nonsense.
+    fail(`has media type ${hint}, which is not an image manifest or index`);
+  }
   if (own !== undefined && known(hint) && essence(own) !== hint) {
     // containerd refuses this too: a descriptor must describe its blob.
     fail(`says its mediaType is ${own}, but was referred to as ${hint}`);

@@ -13,6 +13,14 @@ import type { Descriptor } from "../image/types.ts";
 import { RegistryError } from "./errors.ts";
 import { abortResponse, RegistryTransport, type TransportOptions } from "./transport.ts";
 
+/** Content types that say nothing about which manifest kind a body is. */
+const GENERIC_CONTENT_TYPES = new Set([
+  "",
+  "application/json",
+  "text/plain",
+  "application/octet-stream",
+]);
+
 /** Everything a pull accepts, schema 1 included so that it can be refused by name. */
 const MANIFEST_ACCEPT = [
   MediaType.OciIndex,
@@ -135,8 +143,13 @@ export class RegistryClient {
       });
     }
     let mediaType = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-    if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType)) {
+    if (
+      !isIndexMediaType(mediaType) && !isManifestMediaType(mediaType) &&
+      GENERIC_CONTENT_TYPES.has(mediaType)
+    ) {
       // Some registries answer application/json: the body's mediaType decides.
+      // Any other type (schema 1, artifacts, nonsense) goes to the parser as
+      // given, which refuses it by name.
       try {
         const body = JSON.parse(new TextDecoder().decode(bytes)) as {
           mediaType?: unknown;

@@ -113,6 +113,44 @@ describe("faults that must fail cleanly", () => {
     expect((await readdir(work)).filter((name) => name.includes(".tmp-"))).toEqual([]);
   });
 
+  it("bad manifests from the registry: schema 1, unknown media type, broken JSON, oversized", async () => {
+    const cases: { contentType: string; body: string; error: RegExp }[] = [
+      {
+        contentType: "application/vnd.docker.distribution.manifest.v1+prettyjws",
+        body: JSON.stringify({ schemaVersion: 1, name: "library/busybox", tag: "latest" }),
+        error: /schema 1 manifests are not supported/,
+      },
+      {
+        contentType: "application/vnd.example.unknown+json",
+        body: JSON.stringify({ schemaVersion: 2 }),
+        error: /media type/,
+      },
+      {
+        contentType: "application/vnd.oci.image.manifest.v1+json",
+        body: '{"schemaVersion": 2, "config": ',
+        error: /JSON/,
+      },
+      {
+        contentType: "application/vnd.oci.image.manifest.v1+json",
+        body: `{"schemaVersion": 2, "pad": "${"x".repeat(5 << 20)}"}`,
+        error: /at most \d+ accepted/,
+      },
+    ];
+    for (const [i, { contentType, body, error }] of cases.entries()) {
+      proxy.clearFaults();
+      proxy.inject({
+        path: /\/manifests\/latest/,
+        method: "GET",
+        times: 10,
+        fault: { kind: "respond", contentType, body },
+      });
+      const result = await pull(`bad-manifest-${i}`);
+      expect(result.status, contentType).toBe(1);
+      expect(result.stderr).toMatch(error);
+      expect(existsSync(result.path)).toBe(false);
+    }
+  });
+
   it("a registry that keeps failing: the error says so, no output file", async () => {
     proxy.inject({ path: /\/manifests\//, times: 100, fault: { kind: "status", status: 502 } });
     const result = await pull("down");

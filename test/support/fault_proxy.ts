@@ -37,6 +37,8 @@ export type Fault =
   | { kind: "drop"; afterBytes: number }
   /** Answer `status` without contacting the registry; 429 carries `Retry-After` (default 1 s). */
   | { kind: "status"; status: number; retryAfter?: number }
+  /** Answer `status` (default 200) with this body and content type, without contacting the registry. */
+  | { kind: "respond"; status?: number; contentType: string; body: string | Uint8Array }
   /** Forward, XOR-ing one body byte with 0xff (default offset: the middle of the body). */
   | { kind: "corrupt"; offset?: number }
   /** Forward the response headers, then send nothing for `ms`, then the body (or drop). */
@@ -200,7 +202,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       upstreamRes.statusMessage,
       relayable(upstreamRes.headers),
     );
-    if (!fault || fault.kind === "status" || fault.kind === "redirect") {
+    if (
+      !fault || fault.kind === "status" || fault.kind === "respond" || fault.kind === "redirect"
+    ) {
       upstreamRes.pipe(res);
       return;
     }
@@ -321,6 +325,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.end(JSON.stringify({ errors: [{ code, message: `injected ${fault.status}` }] }));
   };
 
+  const answerBody = (
+    entry: ProxyLogEntry,
+    req: IncomingMessage,
+    res: ServerResponse,
+    fault: Extract<Fault, { kind: "respond" }>,
+  ) => {
+    entry.status = fault.status ?? 200;
+    req.resume();
+    const body = typeof fault.body === "string" ? Buffer.from(fault.body) : fault.body;
+    res.writeHead(entry.status, {
+      "content-type": fault.contentType,
+      "content-length": String(body.length),
+    });
+    res.end(body);
+  };
+
   const newEntry = (origin: "proxy" | "second", req: IncomingMessage): ProxyLogEntry => {
     const entry: ProxyLogEntry = {
       origin,
@@ -339,6 +359,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const fault = pickFault("proxy", req);
     if (fault) entry.fault = faultName(fault);
     if (fault?.kind === "status") return answerStatus(entry, req, res, fault);
+    if (fault?.kind === "respond") return answerBody(entry, req, res, fault);
     if (fault?.kind === "redirect") {
       const id = randomUUID();
       redirects.set(id, {
@@ -377,6 +398,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const fault = pickFault("second", req);
     if (fault) entry.fault = faultName(fault);
     if (fault?.kind === "status") return answerStatus(entry, req, res, fault);
+    if (fault?.kind === "respond") return answerBody(entry, req, res, fault);
     // Only what a CDN would pass on: the range, not the client's credentials.
     const headers: OutgoingHttpHeaders = { host: upstream.host };
     if (req.headers.range) headers.range = req.headers.range;
