@@ -50,12 +50,14 @@ async function readLimited(
   limit: number,
   what: string,
   host: string,
+  repository: string,
 ): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (declared > limit) {
     await response.body?.cancel();
     throw new RegistryError(`${what} is ${declared} bytes; at most ${limit} accepted`, {
       registry: host,
+      repository,
     });
   }
   const parts: Uint8Array[] = [];
@@ -65,7 +67,10 @@ async function readLimited(
     total += read.value.length;
     if (total > limit) {
       await reader.cancel();
-      throw new RegistryError(`${what} is larger than ${limit} bytes`, { registry: host });
+      throw new RegistryError(`${what} is larger than ${limit} bytes`, {
+        registry: host,
+        repository,
+      });
     }
     parts.push(read.value);
   }
@@ -130,6 +135,7 @@ export class RegistryClient {
       MAX_MANIFEST_SIZE,
       `manifest ${reference}`,
       this.host,
+      repository,
     );
     const digest = await digestBytes(
       bytes,
@@ -184,7 +190,9 @@ export class RegistryClient {
         signal,
       });
       const body = JSON.parse(
-        new TextDecoder().decode(await readLimited(response, 1 << 20, "tag list", this.host)),
+        new TextDecoder().decode(
+          await readLimited(response, 1 << 20, "tag list", this.host, repository),
+        ),
       ) as {
         tags?: unknown;
       };
