@@ -4,7 +4,11 @@
  * erofs-utils ≥ 1.9 `mkfs.erofs --oci` is on PATH it is measured too), in
  * one run, from a local Debian docker-registry on loopback. Not a test.
  *
- *     npm run build && node_modules/.bin/deno run -A scripts/bench-pull.ts [--rounds N]
+ *     npm run build && node_modules/.bin/deno run -A scripts/bench-pull.ts [--rounds N] [--mkfs PATH]
+ *
+ * `--mkfs` names an erofs-utils ≥ 1.9 `mkfs.erofs` built with `--enable-oci`
+ * (Debian bookworm ships 1.5; sid's source package 1.9.4 builds here with
+ * `./configure --enable-oci --with-libcurl --with-json-c --disable-fuse`).
  *
  * The image is the one of `scripts/bench-layers.ts` (3 gzip layers, 127 MB
  * uncompressed; run that script once first to make it), pushed with skopeo.
@@ -13,7 +17,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { startRegistry } from "../test/support/registry.ts";
@@ -55,10 +59,11 @@ try {
     "oci2erofs (deno)":
       `node_modules/.bin/deno run -A --v8-flags=--max-semi-space-size=4 src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
   };
-  const help = spawnSync("mkfs.erofs", ["--help"], { encoding: "utf8" });
+  // erofs-utils ≥ 1.9 built with --enable-oci: `--mkfs PATH`, else the one on PATH.
+  const mkfs = args.includes("--mkfs") ? args[args.indexOf("--mkfs") + 1] : "mkfs.erofs";
+  const help = spawnSync(mkfs, ["--help"], { encoding: "utf8" });
   if (`${help.stdout}${help.stderr}`.includes("--oci")) {
-    peers["mkfs.erofs --oci"] =
-      `mkfs.erofs --oci=plain_http=1 -T0 --quiet '${out}/oci.erofs' ${ref}`;
+    peers["mkfs.erofs --oci"] = `${mkfs} --oci=f,insecure -T0 --quiet '${out}/oci.erofs' ${ref}`;
   }
   const best: Record<string, { seconds: number; rssMiB: number }> = {};
   for (let round = 0; round < rounds; round++) {
@@ -81,6 +86,10 @@ try {
         (r.seconds / best[refName].seconds).toFixed(2).padStart(5)
       }  ${r.rssMiB.toFixed(1).padStart(13)}`,
     );
+  }
+  for (const name of ["ref", "oci", "node", "deno"]) {
+    const path = join(out, `${name}.erofs`);
+    if (existsSync(path)) console.log(`image ${name}.erofs: ${statSync(path).size} bytes`);
   }
   rmSync(out, { recursive: true, force: true });
 } finally {
