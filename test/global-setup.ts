@@ -15,11 +15,13 @@ const SUITE_COMMANDS: Record<string, string> = {
   bsdtar: "libarchive-tools",
   gzip: "gzip",
   zstd: "zstd",
+  lz4: "lz4",
   diff: "diffutils",
   find: "findutils",
   skopeo: "skopeo",
   umoci: "umoci",
   truncate: "coreutils",
+  chromium: "chromium",
 };
 
 export default async function setup(): Promise<void> {

@@ -38,6 +38,22 @@ export interface WasmExports {
   sha256Blocks(state: number, data: number, blocks: number): void;
   /** Raw (uninverted) CRC-32C register update; the result is signed. */
   crc32cUpdate(crc: number, data: number, length: number): number;
+  /** Byte offset of the compressors' input buffer. */
+  fillInput(): number;
+  /** Length in bytes of the compressors' input buffer (the most one call consumes). */
+  fillInputSize(): number;
+  /** Byte offset of the compressors' output buffer. */
+  fillOutput(): number;
+  /** Length in bytes of the compressors' output buffer (the largest cluster). */
+  fillOutputSize(): number;
+  /** Input bytes the last `*Fill` call consumed. */
+  fillConsumed(): number;
+  /** LZ4 (fast) fixed-output compression; returns the bytes written. `level` is ignored. */
+  lz4Fill(src: number, length: number, dst: number, capacity: number, level: number): number;
+  /** LZ4HC fixed-output compression at `level` (1–12); returns the bytes written. */
+  lz4hcFill(src: number, length: number, dst: number, capacity: number, level: number): number;
+  /** Raw DEFLATE fixed-output compression at `level` (1–9); returns the bytes written. */
+  deflateFill(src: number, length: number, dst: number, capacity: number, level: number): number;
 }
 
 /**
@@ -64,10 +80,61 @@ const FUNCTIONS = [
   "sha256State",
   "sha256Blocks",
   "crc32cUpdate",
+  "fillInput",
+  "fillInputSize",
+  "fillOutput",
+  "fillOutputSize",
+  "fillConsumed",
+  "lz4Fill",
+  "lz4hcFill",
+  "deflateFill",
 ] as const;
 
 let ready: WasmExports | undefined;
 let pending: Promise<WasmExports> | undefined;
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * The compiled module, compiled once per process from `source` (default: the
+ * file next to this module) and shared by everything that needs an instance
+ * of its own (each compression encoder, each worker). `source` is ignored
+ * once compiling has started; a failed compile is forgotten.
+ *
+ * @example
+ * ```ts
+ * import { wasmModule } from "./load.ts";
+ * const module = await wasmModule();
+ * const { exports } = await WebAssembly.instantiate(module, {});
+ * ```
+ */
+export function wasmModule(source?: WasmSource): Promise<WebAssembly.Module> {
+  // A module handed in (workerd imports it; compiling bytes is forbidden
+  // there) becomes the shared one, so later calls without a source use it.
+  if (source instanceof WebAssembly.Module) return (compiled ??= Promise.resolve(source));
+  compiled ??= compile(source ?? new URL("./oci2erofs.wasm", import.meta.url)).catch(
+    (error: unknown) => {
+      compiled = undefined;
+      throw error;
+    },
+  );
+  return compiled;
+}
+
+async function compile(
+  source: ArrayBuffer | ArrayBufferView<ArrayBuffer> | URL | string,
+): Promise<WebAssembly.Module> {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return await WebAssembly.compile(source);
+  }
+  const url = new URL(source);
+  if (url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    return await WebAssembly.compile(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${url.href}: HTTP ${response.status}`);
+  return await WebAssembly.compile(await response.arrayBuffer());
+}
 
 /**
  * Instantiates `oci2erofs.wasm` from `source` (default: the file next to this
@@ -76,8 +143,9 @@ let pending: Promise<WasmExports> | undefined;
  *
  * @example
  * ```ts
+ * import { readFile } from "node:fs/promises";
  * import { instantiateWasm } from "./load.ts";
- * const bytes = await Deno.readFile("src/wasm/oci2erofs.wasm");
+ * const bytes = await readFile("src/wasm/oci2erofs.wasm");
  * const wasm = await instantiateWasm(await WebAssembly.compile(bytes));
  * console.log(wasm.ioBufferSize()); // 65536
  * ```
@@ -100,6 +168,7 @@ export async function instantiateWasm(
  * ```
  */
 export function initWasm(source?: WasmSource): Promise<WasmExports> {
+  if (source instanceof WebAssembly.Module) void wasmModule(source); // shared with the encoders
   if (ready) return Promise.resolve(ready);
   pending ??= instantiateWasm(source).then(
     (exports) => (ready = exports),

@@ -17,3 +17,4 @@
 export * from "./load.ts";
 export * from "./crc32c.ts";
 export * from "./sha256.ts";
+export * from "./compress.ts";
