@@ -88,7 +88,7 @@ describe("usage errors", () => {
     ["no output", ["tar:x.tar"]],
     ["extra argument", ["tar:x.tar", "OUT", "more"]],
     ["unknown option", ["--bogus", "tar:x.tar", "OUT"]],
-    ["unknown short option", ["-z", "tar:x.tar", "OUT"]],
+    ["unknown short option", ["-Q", "tar:x.tar", "OUT"]],
     ["block size not a power of two", ["-b", "1000", "tar:x.tar", "OUT"]],
     ["block size too big", ["-b8192", "tar:x.tar", "OUT"]],
     ["block size not a number", ["-b4k", "tar:x.tar", "OUT"]],

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type ErofsOptions, parseUuid } from "../erofs/mod.ts";
+import {
+  type CompressionOptions,
+  ErofsError,
+  type ErofsOptions,
+  parseUuid,
+  resolveCompression,
+} from "../erofs/mod.ts";
 import { parseSource, SOURCE_SYNTAX, SourceError, type SourceSpec } from "../source/mod.ts";
 import { type OptionSpec, parseArgs, UsageError } from "./parse_args.ts";
 
@@ -72,6 +78,10 @@ export type Command = { readonly kind: "help" } | { readonly kind: "version" } |
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: "block-size", short: "b", value: true },
+  { name: "compress", short: "z", value: true },
+  { name: "pcluster-size", short: "C", value: true },
+  { name: "extended", short: "E", value: true, multiple: true },
+  { name: "workers", value: true },
   { name: "fixed-time", short: "T", value: true },
   { name: "uuid", short: "U", value: true },
   { name: "label", short: "L", value: true },
@@ -135,6 +145,15 @@ OUTPUT:
 
 Options (named as in mkfs.erofs):
   -b SIZE           block size: a power of two from 512 to 4096 (default 4096)
+  -z ALGORITHM[,LEVEL]
+                    compress regular files: lz4, lz4hc (levels 1-12, default
+                    9) or deflate (levels 1-9, default 1; Linux 6.6 or later)
+  -C BYTES          largest physical cluster of compressed data: a multiple of
+                    the block size up to 1 MiB (default one block; above one
+                    block needs Linux 5.13 or later)
+  -E ztailpacking   store compressed files' tails inline (Linux 5.17 or later)
+  --workers=N       compress on N worker threads (default: one per core; 0:
+                    none); the image is the same whatever N
   -T SECONDS        give every inode this mtime, nanoseconds 0
   -U UUID           volume UUID, "clear" or "random" (default: derived from the
                     image, so equal inputs give equal images)
@@ -208,6 +227,60 @@ function label(text: string): string {
   return text;
 }
 
+const ALGORITHMS = ["lz4", "lz4hc", "deflate"] as const;
+
+/**
+ * `-z`, `-C` and `-E` as mkfs.erofs spells them (`-zlz4hc,12`,
+ * `-z lz4hc,level=12`, `-C65536`, `-E ztailpacking`), checked against the
+ * block size so that a bad combination fails before any work.
+ */
+function compression(
+  compress: string | undefined,
+  pcluster: string | undefined,
+  extended: string[],
+  workers: string | undefined,
+  blockSize: number,
+): CompressionOptions | undefined {
+  let ztailpacking: boolean | undefined;
+  for (const list of extended) {
+    for (const item of list.split(",")) {
+      if (item === "ztailpacking") ztailpacking = true;
+      else if (item === "^ztailpacking") ztailpacking = false;
+      else throw new UsageError(`unknown extended option (-E) ${JSON.stringify(item)}`);
+    }
+  }
+  if (compress === undefined) {
+    if (pcluster !== undefined) throw new UsageError("-C needs compression (-z)");
+    if (ztailpacking) throw new UsageError("-E ztailpacking needs compression (-z)");
+    if (workers !== undefined) throw new UsageError("--workers needs compression (-z)");
+    return undefined;
+  }
+  const [name, level, ...extra] = compress.split(",");
+  const algorithm = ALGORITHMS.find((a) => a === name);
+  if (!algorithm) {
+    throw new UsageError(
+      `unknown compression algorithm (-z) ${JSON.stringify(name)}: expected lz4, lz4hc or deflate`,
+    );
+  }
+  if (extra.length > 0) throw new UsageError(`invalid -z ${JSON.stringify(compress)}`);
+  const options: CompressionOptions = { algorithm };
+  if (level !== undefined) {
+    options.level = integer(level.replace(/^level=/, ""), `${algorithm} level (-z)`, 0, 1000);
+  }
+  if (pcluster !== undefined) {
+    options.pclusterSize = integer(pcluster, "physical cluster size (-C)", 1, 1 << 30);
+  }
+  if (ztailpacking !== undefined) options.ztailpacking = ztailpacking;
+  if (workers !== undefined) options.workers = integer(workers, "--workers", 0, 256);
+  try {
+    resolveCompression(options, blockSize);
+  } catch (error) {
+    if (error instanceof ErofsError) throw new UsageError(error.message);
+    throw error;
+  }
+  return options;
+}
+
 /** `SOURCE_DATE_EPOCH`: unset or empty means none; anything but whole seconds is an error. */
 function sourceDateEpoch(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
@@ -267,6 +340,17 @@ export function parseCommand(
     return value === undefined ? undefined : parse(value);
   };
   apply("blockSize", optional("block-size", blockSize));
+  const extended = values.get("extended");
+  apply(
+    "compression",
+    compression(
+      text("compress"),
+      text("pcluster-size"),
+      Array.isArray(extended) ? extended : [],
+      text("workers"),
+      erofs.blockSize ?? 4096,
+    ),
+  );
   apply(
     "fixedTime",
     optional(

@@ -29,11 +29,32 @@ export const COMPAT_SB_CHKSUM = 0x1;
 export const COMPAT_MTIME = 0x2;
 
 /** `feature_incompat` bits. */
+export const INCOMPAT_LZ4_0PADDING = 0x1;
+export const INCOMPAT_COMPR_CFGS = 0x2;
+export const INCOMPAT_ZTAILPACKING = 0x10;
 export const INCOMPAT_XATTR_PREFIXES = 0x40;
 
 /** Data layouts (i_format bits 1–3). */
 export const LAYOUT_FLAT_PLAIN = 0;
 export const LAYOUT_FLAT_INLINE = 2;
+export const LAYOUT_COMPRESSED_COMPACT = 3;
+
+/** Compressed files: lcluster types in index entries. */
+export const LCLUSTER_PLAIN = 0;
+export const LCLUSTER_HEAD1 = 1;
+export const LCLUSTER_NONHEAD = 2;
+/** NONHEAD `delta0` flag: the low bits are the pcluster's block count (CBLKCNT). */
+export const D0_CBLKCNT = 0x800;
+/** Map header `h_advise` bits. */
+export const ADVISE_COMPACTED_2B = 0x1;
+export const ADVISE_BIG_PCLUSTER_1 = 0x2;
+export const ADVISE_BIG_PCLUSTER_2 = 0x4;
+export const ADVISE_INLINE_PCLUSTER = 0x8;
+/** Compression algorithm ids (`h_algorithmtype`, superblock bitmap bits). */
+export const ALGORITHM_LZ4 = 0;
+export const ALGORITHM_DEFLATE = 2;
+/** Size of the map header that precedes a compressed file's index. */
+export const MAP_HEADER_SIZE = 8;
 
 /** `i_u` of a FLAT_INLINE inode with no full block: readers ignore it. */
 export const NO_BLOCK = 0xffffffff;

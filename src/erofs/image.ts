@@ -4,7 +4,8 @@
  * order — superblock, every file's data in data order (each file read once,
  * its inline tail dropped into the metadata on the way), metadata last. The
  * result is an ordered byte stream any sink can consume — a seekable file or
- * a `ReadableStream` alike.
+ * a `ReadableStream` alike. Compressed images (`compression` option) keep
+ * that order but know block 0 last; see `./compress/compressed_image.ts`.
  *
  * @module
  */
@@ -13,16 +14,31 @@ import { encodeDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import { encodeInode } from "./inode_encoder.ts";
 import { type ErofsOptions, resolveOptions } from "./options.ts";
-import { type ImagePlan, planImage, type PlannedInode } from "./plan.ts";
+import { type ImagePlan, planImage, type PlannedInode, planNodes } from "./plan.ts";
 import { encodeSuperblock, sealSuperblock } from "./superblock.ts";
 import { createSha256 } from "../runtime/hash.ts";
-import { initWasm } from "../wasm/mod.ts";
+import { startCompressionPool } from "../runtime/worker_pool.ts";
+import { createEncoder, initWasm } from "../wasm/mod.ts";
 import { writeXattrEntry } from "./xattrs.ts";
+import { compressedImage } from "./compress/compressed_image.ts";
 
-/** A built image: its size, and its bytes in order. */
+/**
+ * A built image: its size, and its bytes in order.
+ *
+ * @example
+ * ```ts
+ * import { Tree } from "../tree/mod.ts";
+ * import { buildErofs, type ErofsImage } from "./image.ts";
+ * const image: ErofsImage = await buildErofs(new Tree());
+ * for await (const chunk of image.chunks()) console.log(chunk.length);
+ * ```
+ */
 export interface ErofsImage {
-  /** Image length in bytes (a whole number of blocks). */
-  readonly size: number;
+  /**
+   * Image length in bytes (a whole number of blocks). Compressed images
+   * know it only once their bytes have been streamed: `undefined` until then.
+   */
+  readonly size: number | undefined;
   /** Block size the image was built with. */
   readonly blockSize: number;
   /** Number of inodes. */
@@ -32,13 +48,24 @@ export interface ErofsImage {
    * again on each call; metadata was encoded once by {@link buildErofs}.
    */
   chunks(): AsyncIterable<Uint8Array>;
+  /**
+   * For sinks that can seek back (files): the image's bytes with its head
+   * (block 0) zeroed, and, once those are consumed, the real head to write
+   * at offset 0. Compressed images offer it so they need no spool; absent
+   * or not, {@link chunks} always works.
+   */
+  seekable?(): { chunks: AsyncIterable<Uint8Array>; head(): Uint8Array };
 }
 
 /** Largest piece handed to a sink at once from the in-memory metadata. */
 const PIECE = 1 << 20;
 
 /** Directory or symlink data: small enough to build in memory. */
-function smallData(plan: ImagePlan, node: PlannedInode, nidOf: (i: number) => number): Uint8Array {
+export function smallData(
+  plan: ImagePlan,
+  node: PlannedInode,
+  nidOf: (i: number) => number,
+): Uint8Array {
   if (node.symlink) return node.symlink;
   const { sorted, counts } = node.dirents!;
   const bytes = new Uint8Array(node.size);
@@ -54,15 +81,14 @@ function smallData(plan: ImagePlan, node: PlannedInode, nidOf: (i: number) => nu
 }
 
 /** Where the inline tail of each node goes in the metadata area. */
-type TailOffsets = Map<PlannedInode, number>;
+export type TailOffsets = Map<PlannedInode, number>;
 
 /**
- * Encodes the metadata area (everything but file tails, which arrive with
- * the data) and the head blocks (superblock, long prefixes, checksum).
+ * Encodes the metadata area: inodes, xattrs, directory and symlink tails,
+ * shared xattrs. Regular files' inline tails are left for the caller, which
+ * owns the content; `tails` says where each goes.
  */
-async function encode(
-  plan: ImagePlan,
-): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
+export function encodeMetadata(plan: ImagePlan): { meta: Uint8Array; tails: TailOffsets } {
   const { blockSize } = plan.options;
   const meta = new Uint8Array(plan.metaBlocks * blockSize);
   const view = new DataView(meta.buffer);
@@ -71,12 +97,21 @@ async function encode(
   for (let i = 0; i < plan.inodes.length; i++) {
     const node = plan.inodes[i];
     const tailAt = encodeInode(meta, view, node, i + 1, plan.sharedOffset);
-    if (node.tail === 0) continue;
     if (node.inode.kind === "file") tails.set(node, tailAt);
-    else meta.set(smallData(plan, node, nidOf).subarray(node.size - node.tail), tailAt);
+    if (node.tail === 0 || node.inode.kind === "file") continue;
+    meta.set(smallData(plan, node, nidOf).subarray(node.size - node.tail), tailAt);
   }
   for (const { entry, offset } of plan.shared) writeXattrEntry(meta, offset, entry);
+  return { meta, tails };
+}
 
+/**
+ * Encodes the head blocks (superblock, configuration and long prefix
+ * records) and seals them with the checksum. Without a UUID in the options
+ * one is derived from the head and `meta`, so equal inputs give equal images.
+ */
+export async function encodeHead(plan: ImagePlan, meta: Uint8Array): Promise<Uint8Array> {
+  const { blockSize } = plan.options;
   const head = new Uint8Array(plan.headBlocks * blockSize);
   const headView = new DataView(head.buffer);
   let at = plan.prefixOffset;
@@ -89,8 +124,6 @@ async function encode(
   let uuid = plan.options.uuid;
   encodeSuperblock(headView, plan, uuid ?? new Uint8Array(16));
   if (!uuid) {
-    // Derived from all metadata but file tails (not read yet), so that
-    // equal inputs give equal images.
     const hash = await createSha256();
     uuid = hash.update(head).update(meta).digest().slice(0, 16);
     uuid[6] = (uuid[6] & 0x0f) | 0x80; // RFC 9562 version 8 (custom)
@@ -98,6 +131,19 @@ async function encode(
     encodeSuperblock(headView, plan, uuid);
   }
   sealSuperblock(head, blockSize);
+  return head;
+}
+
+/**
+ * Encodes the metadata area (everything but file tails, which arrive with
+ * the data) and the head blocks (superblock, long prefixes, checksum).
+ */
+async function encode(
+  plan: ImagePlan,
+): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
+  const { meta, tails } = encodeMetadata(plan);
+  // The UUID is derived from all metadata but file tails (not read yet).
+  const head = await encodeHead(plan, meta);
   return { head, meta, tails };
 }
 
@@ -159,8 +205,16 @@ async function* dataBlocks(
  * ```
  */
 export async function buildErofs(tree: Tree, options: ErofsOptions = {}): Promise<ErofsImage> {
-  const plan = planImage(tree, resolveOptions(options));
+  const resolved = resolveOptions(options);
   await initWasm(); // the superblock checksum is computed in WASM
+  if (resolved.compression) {
+    return compressedImage(
+      planNodes(tree, resolved),
+      (c) => createEncoder(c.algorithm, c.level),
+      (c) => startCompressionPool(c.workers, c),
+    );
+  }
+  const plan = planImage(tree, resolved);
   const { head, meta, tails } = await encode(plan);
   const { blockSize } = plan.options;
   return {

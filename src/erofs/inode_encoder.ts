@@ -20,6 +20,7 @@ function inodeUnion(node: PlannedInode): number {
     return encodeDevice(inode.major, inode.minor);
   }
   if (inode.kind === "fifo" || inode.kind === "socket") return 0;
+  if (node.compressed) return node.compressed.blocks;
   if (node.dataBlocks > 0) return node.startBlock;
   return node.layout === LAYOUT_FLAT_INLINE ? NO_BLOCK : 0;
 }

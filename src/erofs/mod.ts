@@ -6,5 +6,10 @@
  * @module
  */
 export { buildErofs, type ErofsImage } from "./image.ts";
-export { type ErofsOptions, parseUuid } from "./options.ts";
+export {
+  type CompressionOptions,
+  type ErofsOptions,
+  parseUuid,
+  resolveCompression,
+} from "./options.ts";
 export { ErofsError } from "./errors.ts";

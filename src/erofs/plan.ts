@@ -41,6 +41,7 @@ import {
 } from "./format.ts";
 import { MetadataSpace } from "./metadata_space.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { CompressedFile, SuperblockCompression } from "./compress/types.ts";
 import {
   align4,
   sharingSaves,
@@ -86,6 +87,8 @@ export interface PlannedInode {
   startBlock: number;
   /** Byte offset of the inode in the metadata area (nid = offset / 32). */
   offset: number;
+  /** Compressed files: their extents and index (layout COMPRESSED_COMPACT). */
+  compressed?: CompressedFile;
 }
 
 /** Everything the encoder needs. */
@@ -109,6 +112,8 @@ export interface ImagePlan {
   readonly metaBlocks: number;
   /** Total image blocks. */
   readonly blocks: number;
+  /** Compressed images: superblock fields the compression needs. */
+  readonly compression?: SuperblockCompression;
 }
 
 const TYPE_BITS: Record<Inode["kind"], [number, number]> = {
@@ -277,19 +282,32 @@ function chooseEpoch(nodes: readonly PlannedInode[], options: ResolvedOptions): 
 }
 
 /**
- * Plans the image of `tree`. Throws {@link ErofsError} naming the path for
- * anything EROFS cannot store.
+ * The part of a plan that does not depend on where data goes: every inode
+ * with its xattr area, core size and (uncompressed) layout, plus the xattr
+ * sharing decisions. {@link planImage} finishes it for plain images; the
+ * compressed writer finishes it after compressing.
+ */
+export interface NodePlan {
+  readonly options: ResolvedOptions;
+  readonly nodes: PlannedInode[];
+  readonly epoch: Timestamp;
+  readonly namer: XattrNamer;
+  readonly uses: ReadonlyMap<string, { entry: XattrEntry; n: number }>;
+  readonly sharedKeys: ReadonlySet<string>;
+}
+
+/**
+ * Collects the inodes of `tree` and decides everything but placement.
  *
  * @example
  * ```ts
  * import { Tree } from "../tree/mod.ts";
  * import { resolveOptions } from "./options.ts";
- * import { planImage } from "./plan.ts";
- * const plan = planImage(new Tree(), resolveOptions());
- * console.log(plan.inodes[0].offset / 32); // root nid 1
+ * import { planNodes } from "./plan.ts";
+ * console.log(planNodes(new Tree(), resolveOptions()).nodes.length); // 1
  * ```
  */
-export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
+export function planNodes(tree: Tree, options: ResolvedOptions): NodePlan {
   const { blockSize } = options;
   const nodes = collect(tree, options);
 
@@ -320,31 +338,58 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     node.extended = node.uid > 0xffff || node.gid > 0xffff || node.nlink > 0xffff ||
       node.size > 0xffffffff ||
       node.mtime.sec !== epoch.sec || node.mtime.nsec !== epoch.nsec;
-    const head = (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size;
-    const hasData = node.inode.kind === "file" || node.inode.kind === "directory" ||
-      node.inode.kind === "symlink";
-    const tail = hasData ? node.size % blockSize : 0;
-    if (tail > 0 && head + tail <= blockSize) {
-      node.layout = LAYOUT_FLAT_INLINE;
-      node.tail = tail;
-      node.dataBlocks = Math.floor(node.size / blockSize);
-    } else {
-      node.dataBlocks = hasData ? Math.ceil(node.size / blockSize) : 0;
-    }
+    setFlatLayout(node, blockSize);
   }
+  return { options, nodes, epoch, namer, uses, sharedKeys };
+}
 
-  // Block 0 (and, for small blocks, the next few) holds the superblock and
-  // the long prefix records; data follows; metadata comes last, so every
-  // file's bytes — tail included — are read once, in data order.
+/** Bytes of an inode's core and xattr area. */
+export function inodeHeadSize(node: PlannedInode): number {
+  return (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size;
+}
+
+/**
+ * Gives `node` its uncompressed layout: FLAT_INLINE when the tail fits in
+ * a block after the inode, FLAT_PLAIN otherwise.
+ */
+export function setFlatLayout(node: PlannedInode, blockSize: number): void {
+  const head = inodeHeadSize(node);
+  const hasData = node.inode.kind === "file" || node.inode.kind === "directory" ||
+    node.inode.kind === "symlink";
+  const tail = hasData ? node.size % blockSize : 0;
+  node.compressed = undefined;
+  if (tail > 0 && head + tail <= blockSize) {
+    node.layout = LAYOUT_FLAT_INLINE;
+    node.tail = tail;
+    node.dataBlocks = Math.floor(node.size / blockSize);
+  } else {
+    node.layout = LAYOUT_FLAT_PLAIN;
+    node.tail = 0;
+    node.dataBlocks = hasData ? Math.ceil(node.size / blockSize) : 0;
+  }
+}
+
+/**
+ * Where the head records go: byte offset of the long prefix records (after
+ * `recordBytes` of other records that follow the superblock) and the blocks
+ * before the data.
+ */
+export function planHead(
+  plan: NodePlan,
+  recordBytes = 0,
+): { prefixOffset: number; headBlocks: number } {
   let prefixOffset = 0;
-  let headEnd = SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE;
-  if (namer.longPrefixes.length > 0) {
+  let headEnd = SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + recordBytes;
+  if (plan.namer.longPrefixes.length > 0) {
     prefixOffset = headEnd;
-    headEnd += namer.longPrefixes.reduce((n, p) => n + align4(3 + p.infix.length), 0);
+    headEnd += plan.namer.longPrefixes.reduce((n, p) => n + align4(3 + p.infix.length), 0);
   }
-  const headBlocks = Math.ceil(headEnd / blockSize);
+  return { prefixOffset, headBlocks: Math.ceil(headEnd / plan.options.blockSize) };
+}
 
-  const dataOrder = nodes
+/** Inodes whose data is streamed, in data order (source sequence, then tree order). */
+export function planDataOrder(nodes: readonly PlannedInode[]): PlannedInode[] {
+  return nodes
     .map((node, index) => ({
       node,
       index,
@@ -353,22 +398,24 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     .filter(({ node }) => node.dataBlocks > 0 || (node.tail > 0 && node.inode.kind === "file"))
     .sort((a, b) => (a.sequence ?? -1) - (b.sequence ?? -1) || a.index - b.index)
     .map(({ node }) => node);
-  let next = headBlocks;
-  for (const node of dataOrder) {
-    if (node.dataBlocks === 0) continue;
-    node.startBlock = next;
-    next += node.dataBlocks;
-  }
-  const metaBlock = next;
+}
 
+/**
+ * Places every inode (with `extra(node)` bytes after its xattr area, whose
+ * last `node.tail` bytes must stay in one block) and the shared xattrs in
+ * the metadata area; returns the shared records and the area's size.
+ */
+export function placeMetadata(
+  plan: NodePlan,
+  extra: (node: PlannedInode) => number,
+): Pick<ImagePlan, "shared" | "sharedOffset" | "metaBlocks"> {
+  const { nodes, uses, sharedKeys } = plan;
+  const { blockSize } = plan.options;
   // Offsets in the metadata area are relative to metaBlock (meta_blkaddr and
   // xattr_blkaddr). Slot 0 stays empty: nid 0 would be inode number 0.
   const space = new MetadataSpace(blockSize, SLOT_SIZE);
   for (const node of nodes) {
-    node.offset = space.allocate(
-      (node.extended ? EXTENDED_INODE_SIZE : COMPACT_INODE_SIZE) + node.xattrs.size + node.tail,
-      node.tail,
-    );
+    node.offset = space.allocate(inodeHeadSize(node) + extra(node), node.tail);
   }
   if (nodes[0].offset / SLOT_SIZE > 0xffff) throw new ErofsError("root inode beyond nid 65535");
   const shared: { entry: XattrEntry; offset: number }[] = [];
@@ -379,17 +426,47 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     shared.push({ entry, offset });
     sharedOffset.set(key, offset);
   }
-  const metaBlocks = Math.ceil(space.end / blockSize);
-  const blocks = metaBlock + metaBlocks;
-  if (blocks > 0xffffffff) {
-    throw new ErofsError(`image needs ${blocks} blocks; EROFS addresses at most 2^32 − 1`);
+  return { shared, sharedOffset, metaBlocks: Math.ceil(space.end / blockSize) };
+}
+
+/**
+ * Plans the image of `tree`. Throws {@link ErofsError} naming the path for
+ * anything EROFS cannot store.
+ *
+ * @example
+ * ```ts
+ * import { Tree } from "../tree/mod.ts";
+ * import { resolveOptions } from "./options.ts";
+ * import { planImage } from "./plan.ts";
+ * const plan = planImage(new Tree(), resolveOptions());
+ * console.log(plan.inodes[0].offset / 32); // root nid 1
+ * ```
+ */
+export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
+  const nodePlan = planNodes(tree, options);
+  const { nodes } = nodePlan;
+
+  // Block 0 (and, for small blocks, the next few) holds the superblock and
+  // the long prefix records; data follows; metadata comes last, so every
+  // file's bytes — tail included — are read once, in data order.
+  const { prefixOffset, headBlocks } = planHead(nodePlan);
+  const dataOrder = planDataOrder(nodes);
+  let next = headBlocks;
+  for (const node of dataOrder) {
+    if (node.dataBlocks === 0) continue;
+    node.startBlock = next;
+    next += node.dataBlocks;
   }
+  const metaBlock = next;
+  const { shared, sharedOffset, metaBlocks } = placeMetadata(nodePlan, (node) => node.tail);
+  const blocks = metaBlock + metaBlocks;
+  checkBlocks(blocks);
   return {
     options,
     inodes: nodes,
     dataOrder,
-    epoch,
-    longPrefixes: namer.longPrefixes,
+    epoch: nodePlan.epoch,
+    longPrefixes: nodePlan.namer.longPrefixes,
     prefixOffset,
     shared,
     sharedOffset,
@@ -398,4 +475,11 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     metaBlocks,
     blocks,
   };
+}
+
+/** Throws when an image would need more blocks than 32-bit addresses reach. */
+export function checkBlocks(blocks: number): void {
+  if (blocks > 0xffffffff) {
+    throw new ErofsError(`image needs ${blocks} blocks; EROFS addresses at most 2^32 − 1`);
+  }
 }

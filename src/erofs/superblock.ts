@@ -11,6 +11,7 @@ import {
   INCOMPAT_XATTR_PREFIXES,
   SLOT_SIZE,
   SUPERBLOCK_OFFSET,
+  SUPERBLOCK_SIZE,
 } from "./format.ts";
 import type { ImagePlan } from "./plan.ts";
 
@@ -32,7 +33,17 @@ export function encodeSuperblock(view: DataView, plan: ImagePlan, uuid: Uint8Arr
   view.setUint32(at + 44, plan.metaBlock, true);
   new Uint8Array(view.buffer, view.byteOffset + at + 48, 16).set(uuid);
   new Uint8Array(view.buffer, view.byteOffset + at + 64, 16).set(options.label);
-  view.setUint32(at + 80, plan.longPrefixes.length > 0 ? INCOMPAT_XATTR_PREFIXES : 0, true);
+  const compression = plan.compression;
+  view.setUint32(
+    at + 80,
+    (plan.longPrefixes.length > 0 ? INCOMPAT_XATTR_PREFIXES : 0) | (compression?.incompat ?? 0),
+    true,
+  );
+  if (compression) {
+    view.setUint16(at + 84, compression.algorithms, true);
+    // The configuration records follow the superblock, each 4-aligned.
+    new Uint8Array(view.buffer, view.byteOffset + at + SUPERBLOCK_SIZE).set(compression.records);
+  }
   view.setUint8(at + 91, plan.longPrefixes.length);
   view.setUint32(at + 92, plan.prefixOffset / 4, true);
 }

@@ -23,6 +23,14 @@ export interface WriteFileOptions {
   signal?: AbortSignal;
   /** Permission bits for a newly created file, before the umask (default 0o644). */
   mode?: number;
+  /**
+   * Bytes to write instead of `chunks` when the target can seek (a regular
+   * file or a block device): `chunks` whose first `head().length` bytes are
+   * placeholders, and `head()`, called once they are written, whose bytes
+   * then overwrite the start before the file is synced. (Compressed images
+   * know their first block last.) FIFOs and character devices get `chunks`.
+   */
+  seekable?: { chunks: AsyncIterable<Uint8Array>; head(): Uint8Array };
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -31,6 +39,33 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
     const { bytesWritten } = await handle.write(chunk, done, chunk.length - done);
     done += bytesWritten;
   }
+}
+
+/** Writes `bytes` at file offset `position` (pwrite), whole. */
+async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      done,
+      bytes.length - done,
+      position + done,
+    );
+    done += bytesWritten;
+  }
+}
+
+/** Writes `chunks`, or the seekable form and then its head at offset 0. */
+async function writeBody(
+  handle: FileHandle,
+  chunks: AsyncIterable<Uint8Array>,
+  options: WriteFileOptions,
+): Promise<void> {
+  const { seekable, signal } = options;
+  if (!seekable) return writeChunks(handle, chunks, signal);
+  await writeChunks(handle, seekable.chunks, signal);
+  signal?.throwIfAborted();
+  await writeAt(handle, seekable.head(), 0);
 }
 
 /** Bytes gathered before one `writev`. */
@@ -113,7 +148,7 @@ export async function writeFileAtomic(
   const { signal } = options;
   signal?.throwIfAborted();
   const target = await resolveTarget(path);
-  if (target.special) return writeInPlace(target.path, target.block, chunks, signal);
+  if (target.special) return writeInPlace(target.path, target.block, chunks, options);
 
   const temp = join(dirname(target.path), `.${basename(target.path)}.tmp-${randomSuffix()}`);
   // "wx": O_EXCL, so a (vanishingly unlikely) name clash fails instead of clobbering.
@@ -121,7 +156,7 @@ export async function writeFileAtomic(
   let isOpen = true;
   let renamed = false;
   try {
-    await writeChunks(handle, chunks, signal);
+    await writeBody(handle, chunks, options);
     signal?.throwIfAborted();
     await handle.sync();
     isOpen = false;
@@ -171,16 +206,21 @@ async function writeInPlace(
   path: string,
   block: boolean,
   chunks: AsyncIterable<Uint8Array>,
-  signal: AbortSignal | undefined,
+  options: WriteFileOptions,
 ): Promise<void> {
+  const { signal } = options;
   // "r+" on a block device: never O_CREAT/O_TRUNC a device node.
   const handle = await open(path, block ? "r+" : "w");
   try {
+    if (block) {
+      await writeBody(handle, chunks, options);
+      await handle.sync();
+      return;
+    }
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
       await writeAll(handle, chunk);
     }
-    if (block) await handle.sync();
   } finally {
     await handle.close();
   }

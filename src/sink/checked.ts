@@ -9,7 +9,8 @@ import type { ErofsImage } from "../erofs/mod.ts";
 /**
  * The image's chunks, throwing if they add up to more or less than
  * `image.size` (before the last chunk is released for a shortfall, at the
- * first excess byte for an overrun).
+ * first excess byte for an overrun). An image whose size is known only once
+ * streamed (compressed) is checked against it at the end.
  *
  * @example
  * ```ts
@@ -22,10 +23,11 @@ export async function* checkedChunks(
   image: Pick<ErofsImage, "size" | "chunks">,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let total = 0;
+  const announced = image.size;
   for await (const chunk of image.chunks()) {
     total += chunk.length;
-    if (total > image.size) {
-      throw new Error(`image streamed more than its size of ${image.size} bytes`);
+    if (announced !== undefined && total > announced) {
+      throw new Error(`image streamed more than its size of ${announced} bytes`);
     }
     yield chunk;
   }

@@ -27,7 +27,9 @@ export interface WriteImageOptions {
  * Writes `image` to `path` atomically: a temporary file in the same
  * directory is filled, fsynced and renamed over `path`, so `path` is never
  * seen half-written and any failure leaves it as it was. (An existing device
- * or FIFO at `path` is written in place.)
+ * or FIFO at `path` is written in place.) Images that offer
+ * {@link ErofsImage.seekable} (compressed ones) are written in one pass with
+ * block 0 rewritten last; on a FIFO they are spooled instead.
  *
  * @example
  * ```ts
@@ -40,9 +42,23 @@ export interface WriteImageOptions {
  * ```
  */
 export function writeImageFile(
-  image: Pick<ErofsImage, "size" | "chunks">,
+  image: Pick<ErofsImage, "size" | "chunks" | "seekable">,
   path: string,
   options: WriteImageOptions = {},
 ): Promise<void> {
-  return writeFileAtomic(path, checkedChunks(image), { signal: options.signal });
+  // A compressed image knows block 0 last: a seekable target takes the
+  // bytes as they are made and gets block 0 rewritten at the end (no spool).
+  const seekable = image.seekable?.();
+  return writeFileAtomic(path, checkedChunks(image), {
+    signal: options.signal,
+    seekable: seekable && {
+      chunks: checkedChunks({
+        get size() {
+          return image.size;
+        },
+        chunks: () => seekable.chunks,
+      }),
+      head: () => seekable.head(),
+    },
+  });
 }

@@ -11,7 +11,8 @@ import { checkedChunks } from "./checked.ts";
  * The image's bytes as a pull-based byte stream: nothing is produced until
  * the consumer reads (high-water mark 0), so a slow consumer holds at most one
  * chunk in memory. Cancelling the stream stops the image's iterator, which
- * closes any file it was reading.
+ * closes any file it was reading. A compressed image spools its data in
+ * memory until its first block is known (see `erofs/compress/compressed_image.ts`).
  *
  * @example
  * ```ts
@@ -20,9 +21,10 @@ import { checkedChunks } from "./checked.ts";
  * import { imageStream } from "./stream.ts";
  *
  * const image = await buildErofs(new Tree());
- * const response = new Response(imageStream(image), {
- *   headers: { "content-type": "application/octet-stream", "content-length": `${image.size}` },
- * });
+ * // Compressed images learn their size while streaming: no content-length then.
+ * const headers = new Headers({ "content-type": "application/octet-stream" });
+ * if (image.size !== undefined) headers.set("content-length", `${image.size}`);
+ * const response = new Response(imageStream(image), { headers });
  * ```
  */
 export function imageStream(

@@ -5,7 +5,20 @@
  * @module
  */
 
-/** A regular file's bytes, streamed on demand. */
+/**
+ * A regular file's bytes, streamed on demand.
+ *
+ * @example
+ * ```ts
+ * import type { FileContent } from "./content.ts";
+ * const zeros: FileContent = {
+ *   size: 4096,
+ *   async *stream(start = 0, end = 4096) {
+ *     yield new Uint8Array(end - start);
+ *   },
+ * };
+ * ```
+ */
 export interface FileContent {
   /** Exact length in bytes. */
   readonly size: number;

@@ -10,7 +10,22 @@ import { directory, type DirectoryInode, type Inode, type Metadata, metadata } f
 /** Longest name EROFS (and Linux) accepts, in UTF-8 bytes. */
 export const NAME_MAX = 255;
 
-/** A problem with a path or an inode in the tree; names the offending path. */
+/**
+ * A problem with a path or an inode in the tree; names the offending path.
+ *
+ * @example
+ * ```ts
+ * import { Tree, TreeError } from "./tree.ts";
+ * import { directory } from "./inode.ts";
+ * const tree = new Tree();
+ * tree.add("etc", directory());
+ * try {
+ *   tree.add("etc", directory());
+ * } catch (error) {
+ *   if (error instanceof TreeError) console.error(error.message);
+ * }
+ * ```
+ */
 export class TreeError extends Error {
   /** The path the problem is about, as given to the tree. */
   readonly path: string;

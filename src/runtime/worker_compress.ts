@@ -1,0 +1,107 @@
+/**
+ * Worker entry of the compression pool (`./worker_pool.ts`): compresses
+ * whole files, one message at a time, with one encoder (one wasm instance)
+ * per worker. Runs as a Web Worker (Deno, browsers) or a Node
+ * `worker_threads` worker; the protocol is the same.
+ *
+ * @module
+ */
+import { compressWhole } from "../erofs/compress/file_compressor.ts";
+import type { CompressionAlgorithm, FixedOutputEncoder } from "../wasm/mod.ts";
+import { createEncoder } from "../wasm/mod.ts";
+
+/**
+ * A request: compress `bytes` (a whole file) with these parameters.
+ *
+ * @example
+ * ```ts
+ * import type { CompressRequest } from "./worker_compress.ts";
+ * const request: CompressRequest = { id: 1, algorithm: "lz4", level: 0, bytes: new Uint8Array(9000),
+ *   params: { size: 9000, blockSize: 4096, pclusterSize: 4096, maxInline: 0 } };
+ * ```
+ */
+export interface CompressRequest {
+  id: number;
+  algorithm: CompressionAlgorithm;
+  level: number;
+  bytes: Uint8Array;
+  params: { size: number; blockSize: number; pclusterSize: number; maxInline: number };
+}
+
+/**
+ * The answer: extents and the pclusters' bytes in one array, or an error.
+ *
+ * @example
+ * ```ts
+ * import type { CompressResponse } from "./worker_compress.ts";
+ * const failed: CompressResponse = { id: 1, error: "boom" };
+ * ```
+ */
+export type CompressResponse =
+  | {
+    id: number;
+    extents: { start: number; plain: boolean; blocks: number; inline: boolean }[];
+    blocks: number;
+    inline: Uint8Array | undefined;
+    data: Uint8Array;
+  }
+  | { id: number; error: string };
+
+let encoder: Promise<FixedOutputEncoder> | undefined;
+let encoderKey = "";
+let scratch = new Uint8Array(0);
+/** Requests run one after another: they share the encoder and the scratch buffer. */
+let previous: Promise<unknown> = Promise.resolve();
+
+async function handle(request: CompressRequest): Promise<[CompressResponse, ArrayBuffer[]]> {
+  const key = `${request.algorithm}/${request.level}`;
+  if (!encoder || key !== encoderKey) {
+    encoder = createEncoder(request.algorithm, request.level);
+    encoderKey = key;
+  }
+  if (scratch.length !== request.params.pclusterSize) {
+    scratch = new Uint8Array(request.params.pclusterSize);
+  }
+  const result = await compressWhole(request.bytes, await encoder, { ...request.params, scratch });
+  const data = new Uint8Array(result.data.reduce((n, d) => n + d.length, 0));
+  let at = 0;
+  for (const part of result.data) {
+    data.set(part, at);
+    at += part.length;
+  }
+  const inline = result.inline?.slice();
+  const transfer = [data.buffer as ArrayBuffer];
+  if (inline) transfer.push(inline.buffer as ArrayBuffer);
+  return [{
+    id: request.id,
+    extents: result.extents,
+    blocks: result.blocks,
+    inline,
+    data,
+  }, transfer];
+}
+
+function serve(
+  request: CompressRequest,
+  reply: (response: CompressResponse, transfer: ArrayBuffer[]) => void,
+): void {
+  const run = previous.then(() => handle(request)).then(
+    ([response, transfer]) => reply(response, transfer),
+    (error) => reply({ id: request.id, error: String(error?.stack ?? error) }, []),
+  );
+  previous = run;
+}
+
+type WebScope = {
+  onmessage: ((event: { data: CompressRequest }) => void) | null;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+};
+const scope = globalThis as unknown as Partial<WebScope> & { WorkerGlobalScope?: unknown };
+if (scope.WorkerGlobalScope !== undefined && typeof scope.postMessage === "function") {
+  scope.onmessage = (event) => serve(event.data, (r, t) => scope.postMessage!(r, t));
+} else {
+  const { parentPort } = await import("node:worker_threads");
+  parentPort?.on("message", (request: CompressRequest) => {
+    serve(request, (response, transfer) => parentPort.postMessage(response, transfer));
+  });
+}
