@@ -1,23 +1,18 @@
 /**
- * The `oci2erofs` command: `oci2erofs SOURCE OUTPUT [options]`. Reads the
- * source into a tree, builds the EROFS image and sends it to a file
- * (atomically) or to standard output. Process access goes through the runtime
+ * The `oci2erofs` command: `oci2erofs SOURCE OUTPUT [options]`. Turns the
+ * command line into a library `convert` call and sends the image to a file
+ * (atomically) or to standard output, with the progress line, the summary
+ * and `--json` around it. Process access goes through the runtime
  * adapter, so this module runs under Node (`bin/oci2erofs.js`) and Deno
  * (`deno run -A src/cli.ts`) alike, and tests call {@link main} in-process.
  *
  * @module
  */
-import { buildErofs } from "./erofs/mod.ts";
 import { type ProcessIo, processIo, runMain } from "./runtime/process.ts";
-import { checkedChunks } from "./sink/checked.ts";
 import { coalesce } from "./sink/coalesce.ts";
-import { writeImageFile } from "./sink/file.ts";
-import { imageTree } from "./layers/mod.ts";
-import { isImageSource, openImageSource, readSource } from "./source/mod.ts";
-import type { Tree } from "./tree/mod.ts";
-import type { Image } from "./image/types.ts";
-import { clampTimes } from "./cli/clamp_time.ts";
-import { counted, ProgressLine } from "./cli/progress.ts";
+import { isImageSource } from "./source/spec.ts";
+import { type Conversion, convert } from "./convert/mod.ts";
+import { ProgressLine } from "./cli/progress.ts";
 import { type BuildCommand, HELP, parseCommand } from "./cli/command.ts";
 import { UsageError } from "./cli/parse_args.ts";
 import { VERSION } from "./version.ts";
@@ -82,114 +77,103 @@ export async function main(args: string[], io: ProcessIo = processIo()): Promise
   }
 }
 
+/** What credential lookup may read of the environment: only what `io` gives. */
+function credentialEnvironment(io: ProcessIo): Record<string, string | undefined> {
+  const names = [
+    "HOME",
+    "PATH",
+    "DOCKER_CONFIG",
+    "REGISTRY_AUTH_FILE",
+    "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME",
+  ];
+  return Object.fromEntries(names.map((name) => [name, io.env(name)]));
+}
+
 async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
-  const started = performance.now();
-  const seconds: Record<string, number> = {};
-  let mark = started;
-  const stage = (name: string) => {
-    const now = performance.now();
-    seconds[name] = Math.round(now - mark) / 1000;
-    mark = now;
-  };
   let registry = command.registry;
   if (command.passwordStdin) {
     if (!io.readStdin) throw new UsageError("--password-stdin: no standard input here");
     const password = (await io.readStdin()).replace(/\r?\n$/, "");
     registry = { ...registry, credentials: { username: registry.credentials!.username, password } };
   }
+  const { layers } = command;
+  if (
+    !isImageSource(command.source) &&
+    (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined)
+  ) {
+    throw new UsageError(
+      `--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`,
+    );
+  }
   const progress = io.stderrIsTerminal && !command.quiet
     ? new ProgressLine((t) => io.writeStderr(t))
     : undefined;
+  const started = performance.now();
+  let written = 0;
   try {
-    await convert(command, io, registry, progress, stage, seconds, started);
+    const conversion = await convert(command.source, {
+      ...command.erofs,
+      ...layers,
+      ...registry,
+      clampTime: command.clampTime,
+      env: credentialEnvironment(io),
+      signal: io.signal,
+      onWarning: (message) => io.writeStderr(`oci2erofs: warning: ${message}\n`),
+      onProgress: (event) => {
+        if (event.type === "write") written = event.bytes;
+        if (!progress) return;
+        if (event.type === "layer") progress.layer(event);
+        // Pass 2 (layer data read again) happens while the image is written.
+        else if (event.type === "write") progress.writing(event.bytes, event.total);
+      },
+    });
+    const writing = performance.now();
+    if (command.output === "-") await io.writeStdout(coalesce(conversion.chunks()));
+    else await conversion.writeTo(command.output);
+    const now = performance.now();
+    progress?.finish();
+    if (!command.quiet) {
+      const where = command.output === "-" ? "standard output" : command.output;
+      io.writeStderr(`oci2erofs: wrote ${written} bytes to ${where}\n`);
+    }
+    if (command.json) {
+      const seconds = {
+        ...conversion.seconds,
+        write: Math.round(now - writing) / 1000,
+        total: Math.round(now - started) / 1000,
+      };
+      await io.writeStdout(
+        text(`${JSON.stringify(summary(command, conversion, written, seconds), null, 2)}\n`),
+      );
+    }
   } finally {
     progress?.finish();
   }
 }
 
-async function convert(
+/** The `--json` summary. */
+function summary(
   command: BuildCommand,
-  io: ProcessIo,
-  registry: BuildCommand["registry"],
-  progress: ProgressLine | undefined,
-  stage: (name: string) => void,
+  conversion: Conversion,
+  bytes: number,
   seconds: Record<string, number>,
-  started: number,
-): Promise<void> {
-  const { signal } = io;
-  const { layers } = command;
-  const onWarning = (message: string) => io.writeStderr(`oci2erofs: warning: ${message}\n`);
-  let tree: Tree;
-  let image: Image | undefined;
-  if (isImageSource(command.source)) {
-    image = await openImageSource(command.source, {
-      signal,
-      onWarning,
-      platform: layers.platform,
-      ...registry,
-    });
-    stage("resolve");
-    tree = await imageTree(image, {
-      signal,
-      keepWhiteouts: layers.keepWhiteouts,
-      layer: layers.layer,
-      blob: layers.blob,
-      onProgress: progress && ((p) => progress.layer(p)),
-    });
-  } else {
-    if (layers.layer !== undefined || layers.blob !== undefined || layers.platform !== undefined) {
-      throw new UsageError(
-        `--layer, --blob and --platform apply to image sources, not ${command.source.kind}:`,
-      );
-    }
-    tree = await readSource(command.source, {
-      signal,
-      onWarning,
-      keepWhiteouts: layers.keepWhiteouts,
-    });
-  }
-  stage("tree");
-  if (command.clampTime !== undefined) clampTimes(tree, command.clampTime);
-  signal?.throwIfAborted();
-  const built = await buildErofs(tree, command.erofs);
-  stage("plan");
-  // Pass 2 (layer data read again) happens while the image is written.
-  const erofs = progress
-    ? { ...built, chunks: () => counted(built.chunks(), (n) => progress.writing(n, built.size)) }
-    : built;
-  if (command.output === "-") await io.writeStdout(coalesce(checkedChunks(erofs)));
-  else await writeImageFile(erofs, command.output, { signal });
-  stage("write");
-  seconds.total = Math.round(performance.now() - started) / 1000;
-  progress?.finish();
-  if (!command.quiet) {
-    const where = command.output === "-" ? "standard output" : command.output;
-    io.writeStderr(`oci2erofs: wrote ${erofs.size} bytes to ${where}\n`);
-  }
-  if (command.json) {
-    const summary = {
-      source: `${command.source.kind}:${command.source.location}`,
-      image: image && {
-        reference: image.reference,
-        digest: image.digest,
-        platform: [image.platform.os, image.platform.architecture, image.platform.variant].filter(
-          Boolean,
-        ).join("/"),
-        layers: image.layers.map((layer) => ({
-          digest: layer.descriptor.digest,
-          size: layer.descriptor.size,
-          mediaType: layer.descriptor.mediaType,
-          diffId: layer.diffId,
-        })),
-      },
-      output: command.output,
-      bytes: erofs.size,
-      blockSize: erofs.blockSize,
-      inodes: erofs.inodes,
-      seconds,
-    };
-    await io.writeStdout(text(`${JSON.stringify(summary, null, 2)}\n`));
-  }
+): unknown {
+  const image = conversion.image;
+  return {
+    source: `${command.source.kind}:${command.source.location}`,
+    image: image && {
+      reference: image.reference,
+      digest: conversion.digest,
+      platform: conversion.platform,
+      layers: conversion.layers,
+    },
+    output: command.output,
+    bytes,
+    blockSize: conversion.blockSize,
+    inodes: conversion.inodes,
+    seconds,
+  };
 }
 
 /**

@@ -67,8 +67,11 @@ export class ProgressLine {
     this.#draw(`${head}: ${of(progress.read, progress.size)}${total}${rate}`, false);
   }
 
-  /** Pass 2: `done` of `total` image bytes written. */
-  writing(done: number, total: number): void {
+  /**
+   * Pass 2: `done` of `total` image bytes written (`total` is unknown up
+   * front for compressed images).
+   */
+  writing(done: number, total: number | undefined): void {
     const seconds = (this.#now() - this.#started) / 1000;
     const rate = seconds > 0 ? `, ${megabytes(done / seconds)}/s` : "";
     this.#draw(`writing ${of(done, total)}${rate}`, done === total);

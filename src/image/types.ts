@@ -8,7 +8,15 @@
  * @module
  */
 
-/** `os/architecture[/variant]`, as in OCI image indexes and configs. */
+/**
+ * `os/architecture[/variant]`, as in OCI image indexes and configs.
+ *
+ * @example
+ * ```ts
+ * import type { Platform } from "./types.ts";
+ * const armv7: Platform = { os: "linux", architecture: "arm", variant: "v7" };
+ * ```
+ */
 export interface Platform {
   readonly os: string;
   readonly architecture: string;
@@ -17,7 +25,19 @@ export interface Platform {
   readonly "os.features"?: readonly string[];
 }
 
-/** A content descriptor: what a blob is, its digest and size. */
+/**
+ * A content descriptor: what a blob is, its digest and size.
+ *
+ * @example
+ * ```ts
+ * import type { Descriptor } from "./types.ts";
+ * const config: Descriptor = {
+ *   mediaType: "application/vnd.oci.image.config.v1+json",
+ *   digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+ *   size: 2,
+ * };
+ * ```
+ */
 export interface Descriptor {
   readonly mediaType: string;
   /** `algorithm:hex`, e.g. `sha256:…`. */
@@ -29,7 +49,15 @@ export interface Descriptor {
   readonly urls?: readonly string[];
 }
 
-/** The parts of an image config that building a file system needs. */
+/**
+ * The parts of an image config that building a file system needs.
+ *
+ * @example
+ * ```ts
+ * import type { ImageConfig } from "./types.ts";
+ * const layers = (config: ImageConfig) => config.rootfs.diff_ids.length;
+ * ```
+ */
 export interface ImageConfig {
   readonly architecture: string;
   readonly os: string;
@@ -40,7 +68,19 @@ export interface ImageConfig {
   readonly raw: unknown;
 }
 
-/** One layer blob of an image. */
+/**
+ * One layer blob of an image.
+ *
+ * @example
+ * ```ts
+ * import type { LayerBlob } from "./types.ts";
+ * async function storedSize(layer: LayerBlob): Promise<number> {
+ *   let bytes = 0;
+ *   for await (const chunk of layer.open()) bytes += chunk.length; // digest-checked on the way
+ *   return bytes;
+ * }
+ * ```
+ */
 export interface LayerBlob {
   /** The (usually compressed) blob as the manifest describes it. */
   readonly descriptor: Descriptor;
@@ -55,7 +95,16 @@ export interface LayerBlob {
   open(signal?: AbortSignal): ReadableStream<Uint8Array>;
 }
 
-/** A resolved image: one platform's manifest, config and layers. */
+/**
+ * A resolved image: one platform's manifest, config and layers.
+ *
+ * @example
+ * ```ts
+ * import type { Image } from "./types.ts";
+ * const describe = (image: Image) =>
+ *   `${image.reference} ${image.digest}: ${image.layers.length} layers for ${image.platform.architecture}`;
+ * ```
+ */
 export interface Image {
   /** What the user named, e.g. `oci:./layout:1.0`. */
   readonly reference: string;

@@ -38,7 +38,15 @@ export interface FetchedManifest {
   readonly digest: string;
 }
 
-/** Options of a {@link RegistryClient}. */
+/**
+ * Options of a {@link RegistryClient}.
+ *
+ * @example
+ * ```ts
+ * import type { RegistryClientOptions } from "./client.ts";
+ * const options: RegistryClientOptions = { host: "localhost:5000", plainHttp: true };
+ * ```
+ */
 export interface RegistryClientOptions extends TransportOptions {
   /** Abort and resume a blob that delivers no bytes for this long (default 60 s). */
   stallTimeoutMs?: number;

@@ -122,11 +122,11 @@ export function directoryFileSet(dir: string): FileSet {
     name: dir,
     async size(path) {
       const full = resolve(path);
-      return full === undefined ? undefined : fileSize(full);
+      return full === undefined ? undefined : await fileSize(full);
     },
     async read(path, max) {
       const full = resolve(path);
-      return full === undefined ? undefined : readSmallFile(full, max);
+      return full === undefined ? undefined : await readSmallFile(full, max);
     },
     open(path, options = {}) {
       const full = resolve(path);
@@ -215,6 +215,7 @@ export async function archiveFileSet(
   };
   return {
     name,
+    // deno-lint-ignore require-await -- async turns a throwing lookup into a rejection, as FileSet promises
     async size(path) {
       return find(path)?.size;
     },

@@ -12,10 +12,17 @@ import { parseReference } from "../reference/mod.ts";
 import { Authenticator } from "../registry/auth/mod.ts";
 import type { Credentials } from "../registry/auth/mod.ts";
 import { RegistryClient } from "../registry/client.ts";
-import { credentialsFor } from "../runtime/credentials.ts";
 import type { ImageSourceOptions } from "./image_source.ts";
 
-/** How to reach and authenticate to the registry. */
+/**
+ * How to reach and authenticate to the registry.
+ *
+ * @example
+ * ```ts
+ * import type { RegistrySourceOptions } from "./registry.ts";
+ * const options: RegistrySourceOptions = { platform: "linux/arm64", anonymous: true };
+ * ```
+ */
 export interface RegistrySourceOptions extends ImageSourceOptions {
   /** Talk HTTP, not HTTPS (`--plain-http`; loopback registries). */
   plainHttp?: boolean;
@@ -25,8 +32,20 @@ export interface RegistrySourceOptions extends ImageSourceOptions {
   anonymous?: boolean;
   /** The only auth file to read (`--authfile`). */
   authfile?: string;
+  /**
+   * The environment credential lookup sees (`DOCKER_CONFIG`,
+   * `REGISTRY_AUTH_FILE`, `XDG_*`, `HOME`, `PATH` for credential helpers);
+   * the process's by default. Lets an embedding program or a test decide.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Injected `fetch` (tests, runtimes); default the global one. */
   fetch?: typeof fetch;
+  /**
+   * A CORS registry proxy (`src/proxy/`), e.g. `https://proxy.example`:
+   * requests go to `${proxy}/${apiHost}/v2/…`, and credentials to the proxy,
+   * which forwards them to the registry only.
+   */
+  proxy?: string;
 }
 
 /**
@@ -45,20 +64,32 @@ export async function openRegistrySource(
 ): Promise<Image> {
   const reference = parseReference(location.replace(/^docker:\/\//, ""));
   const { signal } = options;
-  const origin = `${options.plainHttp ? "http" : "https"}://${reference.apiHost}`;
+  const baseUrl = options.proxy === undefined
+    ? undefined
+    : `${options.proxy.replace(/\/+$/, "")}/${reference.apiHost}`;
+  const origin = baseUrl ?? `${options.plainHttp ? "http" : "https"}://${reference.apiHost}`;
   const authorizer = new Authenticator({
     origin,
-    credentials: credentialsFor(reference.registry, reference.repository, {
-      anonymous: options.anonymous,
-      credentials: options.credentials,
-      authfile: options.authfile,
-      signal,
-    }),
+    // Explicit or no credentials need no file system: auth files and
+    // credential helpers (node:fs, node:child_process) are imported only when
+    // the registry asks for them, so browsers and edge runtimes never load them.
+    credentials: options.anonymous || options.credentials
+      ? options.credentials
+      : () =>
+        import("../runtime/credentials.ts").then(({ resolveCredentials }) =>
+          resolveCredentials(reference.registry, reference.repository, {
+            authfile: options.authfile,
+            env: options.env,
+            homeDir: options.env?.HOME,
+            signal,
+          })
+        ),
     fetch: options.fetch,
   });
   const client = new RegistryClient({
     host: reference.apiHost,
     plainHttp: options.plainHttp,
+    baseUrl,
     authorizer,
     fetch: options.fetch,
   });

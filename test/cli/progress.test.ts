@@ -73,6 +73,15 @@ describe("ProgressLine", () => {
     );
   });
 
+  it("writing with an unknown total (compressed images) shows bytes and rate only", () => {
+    let out = "";
+    let now = 0;
+    const line = new ProgressLine((text) => void (out += text), () => now);
+    now = 2000;
+    line.writing(3_000_000, undefined);
+    expect(out).toBe("\r\x1b[Kwriting 3.0 MB, 1.5 MB/s");
+  });
+
   it("counted() passes chunks through with running totals", async () => {
     const totals: number[] = [];
     async function* chunks() {

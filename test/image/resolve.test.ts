@@ -130,8 +130,8 @@ class MemoryStore implements BlobStore {
     return chunks(bytes, 1000);
   }
 
-  async stat(descriptor: Descriptor): Promise<number | undefined> {
-    return this.blobs.get(descriptor.digest)?.length;
+  stat(descriptor: Descriptor): Promise<number | undefined> {
+    return Promise.resolve(this.blobs.get(descriptor.digest)?.length);
   }
 }
 

@@ -262,13 +262,14 @@ class RandomAccessCursor implements ByteCursor {
     return bytes;
   }
 
-  async skip(length: number): Promise<number> {
+  skip(length: number): Promise<number> {
     const skipped = Math.max(0, Math.min(length, this.#input.size - this.#position));
     this.#position += skipped;
-    return skipped;
+    return Promise.resolve(skipped);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#window = new Uint8Array(0);
+    return Promise.resolve();
   }
 }

@@ -315,6 +315,7 @@ async function parseTokenResponse(response: Response, realm: URL, started: numbe
       `token endpoint ${where} answered without a "token" or "access_token" string`,
     );
   }
+  // deno-lint-ignore no-control-regex -- control characters are exactly what a token must not hold
   if (/[\s\0-\x1f\x7f]/.test(token)) {
     throw new AuthError(`token endpoint ${where} answered a malformed token`);
   }

@@ -149,7 +149,12 @@ describe.each(Object.keys(WRITERS))("archives by %s", (writer) => {
     expect(strip(await readAll(streamOf(bytes, 4096)))).toEqual(strip(expected));
     expect(strip(await readAll(chunked(bytes, 509)))).toEqual(strip(expected));
     expect(
-      strip(await readAll({ size: bytes.length, read: async (o, l) => bytes.slice(o, o + l) })),
+      strip(
+        await readAll({
+          size: bytes.length,
+          read: (o, l) => Promise.resolve(bytes.slice(o, o + l)),
+        }),
+      ),
     ).toEqual(strip(expected));
   });
 

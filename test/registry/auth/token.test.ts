@@ -340,7 +340,7 @@ describe("Authenticator", () => {
     };
     const auth = new Authenticator({
       origin: registry(),
-      credentials: async () => ({ username: "u", password: "p" }),
+      credentials: () => Promise.resolve({ username: "u", password: "p" }),
     });
     expect((await get(auth, `${base}/v2/x/manifests/1`, "x")).status).toBe(200);
     seen = [];
@@ -364,7 +364,7 @@ describe("Authenticator", () => {
     let asked = 0;
     const auth = new Authenticator({
       origin: registry(),
-      credentials: async () => (asked++, { username: "u", password: "p" }),
+      credentials: () => (asked++, Promise.resolve({ username: "u", password: "p" })),
     });
     handler = (_req, res) => json(res, {});
     expect((await get(auth, `${base}/v2/public/manifests/1`, "public")).status).toBe(200);

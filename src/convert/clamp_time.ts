@@ -1,7 +1,8 @@
 /**
  * `SOURCE_DATE_EPOCH` as mkfs.erofs applies it: timestamps later than the
  * epoch are clamped to it (erofs-utils' TIMESTAMP_CLAMPING), earlier ones are
- * kept. Done on the tree because the writer has only a fixed-time option.
+ * kept. Done on the tree because the writer has only a fixed-time option; the
+ * `clampTime` option of `convert`.
  *
  * @module
  */
