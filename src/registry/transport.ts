@@ -27,6 +27,11 @@ export interface TransportOptions {
   host: string;
   /** Use `http:` instead of `https:` (loopback registries). */
   plainHttp?: boolean;
+  /**
+   * Where the API is, when not at `http(s)://host`: a CORS proxy's
+   * `${proxy}/${host}` (see `src/proxy/`). Request paths are appended to it.
+   */
+  baseUrl?: string;
   authorizer?: Authorizer;
   /** Injected for tests and runtimes; default `globalThis.fetch`. */
   fetch?: typeof fetch;
@@ -88,13 +93,14 @@ function retryAfter(response: Response): number | undefined {
 export class RegistryTransport {
   readonly host: string;
   readonly base: string;
-  #options: Required<Omit<TransportOptions, "authorizer" | "plainHttp">> & {
+  #options: Required<Omit<TransportOptions, "authorizer" | "plainHttp" | "baseUrl">> & {
     authorizer?: Authorizer;
   };
 
   constructor(options: TransportOptions) {
     this.host = options.host;
-    this.base = `${options.plainHttp ? "http" : "https"}://${options.host}`;
+    this.base = (options.baseUrl ?? `${options.plainHttp ? "http" : "https"}://${options.host}`)
+      .replace(/\/+$/, "");
     this.#options = {
       host: options.host,
       authorizer: options.authorizer,
@@ -126,7 +132,7 @@ export class RegistryTransport {
       options.signal?.throwIfAborted();
       let response: Response;
       try {
-        response = await this.#follow(new URL(path, this.base), options);
+        response = await this.#follow(new URL(this.base + path), options);
       } catch (error) {
         if (options.signal?.aborted || error instanceof RegistryError) throw error;
         lastError = error;
@@ -177,7 +183,7 @@ export class RegistryTransport {
       signal?: AbortSignal;
     },
   ) {
-    return this.#follow(new URL(path, this.base), options);
+    return this.#follow(new URL(this.base + path), options);
   }
 
   async #fail(

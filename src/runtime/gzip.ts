@@ -82,6 +82,9 @@ function nodeGunzip(
         reader.cancel(error).catch(() => {});
       };
       gunzip.on("data", (chunk: Uint8Array) => {
+        // Deno's zlib may still emit after cancel() destroyed it: enqueueing
+        // then throws from an event handler, which kills the process.
+        if (failed) return;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         // Stop zlib until the consumer asks for more: bounded memory.
         if ((controller.desiredSize ?? 0) <= 0) gunzip.pause();

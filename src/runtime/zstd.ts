@@ -91,6 +91,7 @@ function nodeZstd(
         }
         const native = create({ chunkSize: CHUNK_SIZE, params });
         native.on("data", (chunk: Uint8Array) => {
+          if (failed) return; // emitted after cancel() (Deno): enqueueing would throw
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 0) <= 0) native.pause();
         });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readFile } from "node:fs/promises";
 import { main, type ProcessIo } from "../../src/cli.ts";
 
 /** What a {@link runCli} call gives back. */
@@ -45,4 +46,37 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   };
   const status = await main(args, io);
   return { status, stderr, stdout: new TextDecoder().decode(Buffer.concat(stdout)) };
+}
+
+/**
+ * The CLI's image of `repository:latest` pulled from a test registry (with
+ * its credentials, if it has any), written to `path` and read back: the
+ * reference bytes other pull paths (proxy, edge handler, web page) must equal.
+ *
+ * @example
+ * ```ts
+ * import { cliPull } from "./cli.ts";
+ * declare const registry: { host: string; credentials?: { username: string; password: string } };
+ * const bytes = await cliPull(registry, "library/busybox", "/tmp/direct.erofs");
+ * ```
+ */
+export async function cliPull(
+  registry: { host: string; credentials?: { username: string; password: string } },
+  repository: string,
+  path: string,
+): Promise<Uint8Array> {
+  const creds = registry.credentials
+    ? ["--creds", `${registry.credentials.username}:${registry.credentials.password}`]
+    : [];
+  const result = await runCli([
+    `${registry.host}/${repository}:latest`,
+    path,
+    "--plain-http",
+    "--quiet",
+    ...creds,
+  ]);
+  if (result.status !== 0 || result.stderr !== "") {
+    throw new Error(`oci2erofs pull of ${registry.host}/${repository} failed: ${result.stderr}`);
+  }
+  return new Uint8Array(await readFile(path));
 }
