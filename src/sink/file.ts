@@ -29,7 +29,8 @@ export interface WriteImageOptions {
  * seen half-written and any failure leaves it as it was. (An existing device
  * or FIFO at `path` is written in place.) Images that offer
  * {@link ErofsImage.seekable} (compressed ones) are written in one pass with
- * block 0 rewritten last; on a FIFO they are spooled instead.
+ * block 0 rewritten last; on a FIFO they are compressed twice instead
+ * (a sizing run, then the written one).
  *
  * @example
  * ```ts

@@ -11,8 +11,9 @@ import { checkedChunks } from "./checked.ts";
  * The image's bytes as a pull-based byte stream: nothing is produced until
  * the consumer reads (high-water mark 0), so a slow consumer holds at most one
  * chunk in memory. Cancelling the stream stops the image's iterator, which
- * closes any file it was reading. A compressed image spools its data in
- * memory until its first block is known (see `erofs/compress/compressed_image.ts`).
+ * closes any file it was reading. A compressed image is compressed twice,
+ * a sizing run and then the streamed one, so that its first block comes first
+ * (see `erofs/compress/compressed_image.ts`).
  *
  * @example
  * ```ts

@@ -15,9 +15,10 @@
  *   they write the stream and then overwrite block 0 with `head()` before
  *   syncing — one read of every file, one compression pass, no spool;
  * - `chunks()` (the `ReadableStream` sink: stdout, HTTP bodies) must emit
- *   block 0 first, so it spools the compressed data and metadata in memory
- *   and emits them after the real block 0 — memory grows with the
- *   compressed image, but the sources are still read once.
+ *   block 0 first, so it compresses twice: a sizing run learns block 0 and
+ *   drops its output, a second run streams the image behind it. Memory stays
+ *   bounded whatever the image size (what edge functions need), at the cost
+ *   of reading every file, and compressing it, twice.
  *
  * Per file, the decision "compress or not" needs the whole file: files up to
  * {@link WHOLE_FILE_LIMIT} (4 MiB) are read into memory, compressed, and
@@ -211,17 +212,33 @@ export class SeekableImage implements ErofsImage {
     return this.#size;
   }
 
-  /** The bytes in order, data and metadata spooled in memory until block 0 is known. */
+  /**
+   * The bytes in order, in bounded memory: a first run reads and compresses
+   * everything only to learn block 0 (its output is dropped), a second run
+   * streams the image behind it. Compression is deterministic, so the second
+   * run gives the same bytes; its own block 0 is checked against the first.
+   * Costs a second read of every file (for registry images, another
+   * download of each layer) and a second compression.
+   */
   async *chunks(): AsyncGenerator<Uint8Array> {
-    const { chunks, head } = this.seekable();
-    const spool: Uint8Array[] = [];
-    let first = true;
-    for await (const chunk of chunks) {
-      if (first) first = false; // the placeholder head
-      else spool.push(chunk);
+    const sizing = this.seekable();
+    for await (const _ of sizing.chunks) {
+      // Dropped: only block 0, known at the end, is wanted from this run.
     }
-    yield head();
-    yield* spool;
+    const head = sizing.head();
+    const streaming = this.seekable();
+    let first = true;
+    for await (const chunk of streaming.chunks) {
+      if (first) {
+        first = false; // the placeholder block 0
+        yield head;
+      } else yield chunk;
+    }
+    if (!sameBytes(streaming.head(), head)) {
+      throw new ErofsError(
+        "the image changed between its sizing and streaming runs (a source changed while read?)",
+      );
+    }
   }
 
   /** The bytes with a zeroed head, then the real head (see {@link SeekableChunks}). */
@@ -569,4 +586,11 @@ async function readWhole(
   }
   if (seen !== size) throw new ErofsError(`content ended early (size ${size})`, path);
   return bytes ?? new Uint8Array(0);
+}
+
+/** Whether two byte arrays are equal. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
