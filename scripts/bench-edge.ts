@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { writeOciIndex } from "../test/support/oci_index.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..");
 const args = process.argv.slice(2);
@@ -155,37 +156,13 @@ function makeLayout(dir: string, layerDirs: string[]): number {
     sh(`mv '${gz}' '${join(dir, "blobs/sha256", digest)}'`);
     layers.push({ digest, size: statSync(join(dir, "blobs/sha256", digest)).size, diffId });
   }
-  const blob = (text: string) => {
-    const digest = createHash("sha256").update(text).digest("hex");
-    writeFileSync(join(dir, "blobs/sha256", digest), text);
-    return { digest: `sha256:${digest}`, size: Buffer.byteLength(text) };
-  };
-  const config = blob(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: layers.map((l) => `sha256:${l.diffId}`) },
-  }));
-  const manifest = blob(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: layers.map((l) => ({
-      mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+  writeOciIndex(
+    dir,
+    layers.map((l) => ({
       digest: `sha256:${l.digest}`,
       size: l.size,
+      diffId: `sha256:${l.diffId}`,
     })),
-  }));
-  writeFileSync(join(dir, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(dir, "index.json"),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        ...manifest,
-        annotations: { "org.opencontainers.image.ref.name": "latest" },
-      }],
-    }),
   );
   writeFileSync(join(dir, "uncompressed"), String(uncompressed));
   return uncompressed;

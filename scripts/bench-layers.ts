@@ -18,6 +18,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { writeOciIndex } from "../test/support/oci_index.ts";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
@@ -45,39 +46,13 @@ function layout(dir: string, layerDirs: string[], gzipLevel = 6): void {
     sh(`mv '${gz}' '${join(dir, "blobs/sha256", digest)}'`);
     layers.push({ digest, size: statSync(join(dir, "blobs/sha256", digest)).size, diffId });
   }
-  const blob = (text: string) => {
-    const path = join(dir, "blob.tmp");
-    writeFileSync(path, text);
-    const digest = sh(`sha256sum '${path}' | cut -d' ' -f1`);
-    sh(`mv '${path}' '${join(dir, "blobs/sha256", digest)}'`);
-    return { digest: `sha256:${digest}`, size: text.length };
-  };
-  const config = blob(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: layers.map((l) => `sha256:${l.diffId}`) },
-  }));
-  const manifest = blob(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: layers.map((l) => ({
-      mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+  writeOciIndex(
+    dir,
+    layers.map((l) => ({
       digest: `sha256:${l.digest}`,
       size: l.size,
+      diffId: `sha256:${l.diffId}`,
     })),
-  }));
-  writeFileSync(join(dir, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(dir, "index.json"),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        ...manifest,
-        annotations: { "org.opencontainers.image.ref.name": "latest" },
-      }],
-    }),
   );
 }
 

@@ -8,22 +8,18 @@
  * user's files.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.ts";
+import { exampleImage, runCli } from "../support/cli.ts";
 import { type RegistryHandle, startRegistry } from "../support/registry.ts";
 import { pushExampleBusybox } from "../support/registry_images.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 let work = "";
 let reference: Uint8Array;
 
 beforeAll(async () => {
   work = await mkdtemp(join("/var/tmp", "oci2erofs-creds-"));
-  const path = join(work, "reference.erofs");
-  expect((await runCli([`oci:${join(ROOT, "examples/busybox")}:latest`, path, "--quiet"])).status)
-    .toBe(0);
-  reference = new Uint8Array(await readFile(path));
+  reference = await exampleImage(join(work, "reference.erofs"));
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });

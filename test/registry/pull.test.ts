@@ -7,23 +7,19 @@
  * compare with `umoci unpack`), and it is mounted by the kernel.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.ts";
+import { exampleImage, runCli } from "../support/cli.ts";
 import { withMountedImage } from "../support/mount.ts";
 import { type RegistryHandle, startRegistry } from "../support/registry.ts";
 import { pushExampleBusybox, pushMultiPlatform } from "../support/registry_images.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 let work = "";
 let reference: Uint8Array;
 
 beforeAll(async () => {
   work = await mkdtemp(join("/var/tmp", "oci2erofs-pull-"));
-  const path = join(work, "reference.erofs");
-  expect((await runCli([`oci:${join(ROOT, "examples/busybox")}:latest`, path, "--quiet"])).status)
-    .toBe(0);
-  reference = new Uint8Array(await readFile(path));
+  reference = await exampleImage(join(work, "reference.erofs"));
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });

@@ -80,3 +80,21 @@ export async function cliPull(
   }
   return new Uint8Array(await readFile(path));
 }
+
+/**
+ * The CLI's image of the bundled example layout (`examples/busybox`),
+ * written to `path` and read back: what every pull of the pushed example
+ * must equal byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { exampleImage } from "./cli.ts";
+ * const reference = await exampleImage("/tmp/reference.erofs");
+ * ```
+ */
+export async function exampleImage(path: string): Promise<Uint8Array> {
+  const layout = new URL("../../examples/busybox", import.meta.url).pathname;
+  const result = await runCli([`oci:${layout}:latest`, path, "--quiet"]);
+  if (result.status !== 0) throw new Error(`oci2erofs of the example failed: ${result.stderr}`);
+  return new Uint8Array(await readFile(path));
+}

@@ -11,6 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { archive, member } from "../layers/tar/craft.ts";
+import { writeOciIndex } from "../support/oci_index.ts";
 
 /**
  * Writes the layout to `dir` (tag `latest`); returns the number of entries
@@ -48,28 +49,6 @@ export async function writeManyFilesLayout(
   };
   const diffId = `sha256:${createHash("sha256").update(tar).digest("hex")}`;
   const layer = await put(gzipSync(tar));
-  const config = await put(encoder.encode(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: [diffId] },
-  })));
-  const manifest = await put(encoder.encode(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
-  })));
-  await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  await writeFile(
-    join(dir, "index.json"),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        ...manifest,
-        annotations: { "org.opencontainers.image.ref.name": "latest" },
-      }],
-    }),
-  );
+  writeOciIndex(dir, [{ ...layer, diffId }]);
   return 1 + dirs * (1 + files);
 }
