@@ -69,7 +69,14 @@ function run(example: Example, index: number) {
   }
   const script = join(work, `example-${index}.ts`);
   const mod = pathToFileURL(join(ROOT, "mod.ts")).href;
-  writeFileSync(script, example.code.replaceAll(`from "oci2erofs"`, `from "${mod}"`));
+  const url = (path: string) => pathToFileURL(join(ROOT, path)).href;
+  writeFileSync(
+    script,
+    example.code
+      .replaceAll(`from "oci2erofs"`, `from "${mod}"`)
+      .replaceAll(`from "oci2erofs/proxy"`, `from "${url("src/proxy/mod.ts")}"`)
+      .replaceAll(`from "oci2erofs/edge"`, `from "${url("src/edge/mod.ts")}"`),
+  );
   return spawnSync(
     DENO,
     ["run", "-A", "--no-lock", "--config", join(ROOT, "deno.json"), script],
