@@ -17,7 +17,7 @@
  * console.log(EXPOSED_HEADERS.includes("Docker-Content-Digest")); // true
  * ```
  */
-export const EXPOSED_HEADERS = [
+export const EXPOSED_HEADERS: string = [
   "WWW-Authenticate",
   "Docker-Content-Digest",
   "Docker-Distribution-API-Version",
