@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { writeOciIndex } from "../test/support/oci_index.ts";
+import { writeDirectoryLayout } from "../test/support/oci_index.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..");
 const args = process.argv.slice(2);
@@ -69,12 +69,6 @@ async function edgeChild(
   } finally {
     await file.close();
   }
-}
-
-function sh(script: string): string {
-  const result = spawnSync("sh", ["-euc", script], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`${script}\n${result.stderr}`);
-  return result.stdout.trim();
 }
 
 /** A fast deterministic byte generator (xorshift32). */
@@ -140,30 +134,10 @@ function makeTrees(src: string): string[] {
 
 /** Writes an OCI layout whose layers are the given directories, bottom first. */
 function makeLayout(dir: string, layerDirs: string[]): number {
-  mkdirSync(join(dir, "blobs/sha256"), { recursive: true });
-  const layers: { digest: string; size: number; diffId: string }[] = [];
-  let uncompressed = 0;
-  for (const [i, layerDir] of layerDirs.entries()) {
-    const tar = join(dir, `layer${i}.tar`);
-    const gz = `${tar}.gz`;
-    sh(
-      `tar -C '${layerDir}' --sort=name --owner=0 --group=0 --numeric-owner --mtime=@1700000000 -cf '${tar}' .`,
-    );
-    uncompressed += statSync(tar).size;
-    const diffId = sh(`sha256sum '${tar}' | cut -d' ' -f1`);
-    sh(`gzip -1 -n -c '${tar}' > '${gz}' && rm '${tar}'`);
-    const digest = sh(`sha256sum '${gz}' | cut -d' ' -f1`);
-    sh(`mv '${gz}' '${join(dir, "blobs/sha256", digest)}'`);
-    layers.push({ digest, size: statSync(join(dir, "blobs/sha256", digest)).size, diffId });
-  }
-  writeOciIndex(
-    dir,
-    layers.map((l) => ({
-      digest: `sha256:${l.digest}`,
-      size: l.size,
-      diffId: `sha256:${l.diffId}`,
-    })),
-  );
+  const uncompressed = writeDirectoryLayout(dir, layerDirs, {
+    gzipLevel: 1,
+    tarFlags: "--mtime=@1700000000",
+  });
   writeFileSync(join(dir, "uncompressed"), String(uncompressed));
   return uncompressed;
 }

@@ -18,7 +18,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { writeOciIndex } from "../test/support/oci_index.ts";
+import { writeDirectoryLayout } from "../test/support/oci_index.ts";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
@@ -34,26 +34,7 @@ function sh(script: string): string {
 function layout(dir: string, layerDirs: string[], gzipLevel = 6): void {
   if (existsSync(join(dir, "index.json"))) return;
   console.log(`making ${dir} …`);
-  mkdirSync(join(dir, "blobs/sha256"), { recursive: true });
-  const layers: { digest: string; size: number; diffId: string }[] = [];
-  for (const [i, layerDir] of layerDirs.entries()) {
-    const gz = join(dir, `layer${i}.tar.gz`);
-    const tar = join(dir, `layer${i}.tar`);
-    sh(`tar -C '${layerDir}' --sort=name --owner=0 --group=0 --numeric-owner -cf '${tar}' .`);
-    const diffId = sh(`sha256sum '${tar}' | cut -d' ' -f1`);
-    sh(`gzip -${gzipLevel} -n -c '${tar}' > '${gz}' && rm '${tar}'`);
-    const digest = sh(`sha256sum '${gz}' | cut -d' ' -f1`);
-    sh(`mv '${gz}' '${join(dir, "blobs/sha256", digest)}'`);
-    layers.push({ digest, size: statSync(join(dir, "blobs/sha256", digest)).size, diffId });
-  }
-  writeOciIndex(
-    dir,
-    layers.map((l) => ({
-      digest: `sha256:${l.digest}`,
-      size: l.size,
-      diffId: `sha256:${l.diffId}`,
-    })),
-  );
+  writeDirectoryLayout(dir, layerDirs, { gzipLevel });
 }
 
 interface Run {

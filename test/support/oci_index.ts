@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A gzip layer blob in the layout: its blob digest and size, and its tar's digest. */
@@ -68,4 +69,48 @@ export function writeOciIndex(
     }),
   );
   return manifest;
+}
+
+/**
+ * Makes an OCI layout at `dir` whose gzip layers are the given directories,
+ * bottom first, with GNU tar (sorted names, owner 0:0, `tarFlags` added) and
+ * `gzip -n`; returns the layers' total uncompressed size.
+ *
+ * @example
+ * ```ts
+ * import { writeDirectoryLayout } from "./oci_index.ts";
+ * const bytes = writeDirectoryLayout("/tmp/layout", ["/tmp/l1", "/tmp/l2"], { gzipLevel: 1 });
+ * ```
+ */
+export function writeDirectoryLayout(
+  dir: string,
+  layerDirs: readonly string[],
+  options: { gzipLevel?: number; tarFlags?: string } = {},
+): number {
+  const sh = (script: string) => execFileSync("sh", ["-euc", script], { encoding: "utf8" }).trim();
+  const blobs = join(dir, "blobs", "sha256");
+  mkdirSync(blobs, { recursive: true });
+  const layers: LayoutLayer[] = [];
+  let uncompressed = 0;
+  for (const [i, layerDir] of layerDirs.entries()) {
+    const tar = join(dir, `layer${i}.tar`);
+    const gz = `${tar}.gz`;
+    sh(
+      `tar -C '${layerDir}' --sort=name --owner=0 --group=0 --numeric-owner ${
+        options.tarFlags ?? ""
+      } -cf '${tar}' .`,
+    );
+    uncompressed += statSync(tar).size;
+    const diffId = sh(`sha256sum '${tar}' | cut -d' ' -f1`);
+    sh(`gzip -${options.gzipLevel ?? 6} -n -c '${tar}' > '${gz}' && rm '${tar}'`);
+    const digest = sh(`sha256sum '${gz}' | cut -d' ' -f1`);
+    sh(`mv '${gz}' '${join(blobs, digest)}'`);
+    layers.push({
+      digest: `sha256:${digest}`,
+      size: statSync(join(blobs, digest)).size,
+      diffId: `sha256:${diffId}`,
+    });
+  }
+  writeOciIndex(dir, layers);
+  return uncompressed;
 }

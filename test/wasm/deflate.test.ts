@@ -1,28 +1,7 @@
 import { inflateRawSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEncoder, type FixedOutputEncoder, levelRange } from "../../src/wasm/mod.ts";
-import { randomBytes, xorshift } from "./random.ts";
-
-/** Words and numbers with a little binary noise. */
-function textLike(length: number, seed: number): Uint8Array {
-  const next = xorshift(seed);
-  const words = Array.from(
-    { length: 300 },
-    (_, i) =>
-      Array.from({ length: 2 + (i % 9) }, () => String.fromCharCode(97 + (next() % 26))).join(""),
-  );
-  const out = new Uint8Array(length);
-  let at = 0;
-  while (at < length) {
-    const kind = next() % 50;
-    const piece = kind === 0 ? randomBytes(next() % 40, next()) : new TextEncoder().encode(
-      kind < 5 ? `${next() % 100000}\n` : `${words[next() % words.length]} `,
-    );
-    out.set(piece.subarray(0, length - at), at);
-    at += piece.length;
-  }
-  return out;
-}
+import { randomBytes, textLike } from "./random.ts";
 
 const INPUTS: [string, Uint8Array][] = [
   ["text", textLike(1 << 20, 1)],

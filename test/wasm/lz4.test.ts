@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEncoder, type FixedOutputEncoder, levelRange } from "../../src/wasm/mod.ts";
-import { randomBytes, xorshift } from "./random.ts";
+import { randomBytes, textLike } from "./random.ts";
 
 /**
  * Decodes one raw LZ4 block, enforcing the end-of-block rules the reference
@@ -60,27 +60,6 @@ function decodeBlock(block: Uint8Array, maxLength: number): Uint8Array {
     if (length - lastMatchStart < 12) throw new Error("match starts within 12 bytes of end");
   }
   return out.subarray(0, length);
-}
-
-/** Words, numbers and some binary noise: compresses about like source code or logs. */
-function textLike(length: number, seed: number): Uint8Array {
-  const next = xorshift(seed);
-  const words = Array.from(
-    { length: 300 },
-    (_, i) =>
-      Array.from({ length: 2 + (i % 9) }, () => String.fromCharCode(97 + (next() % 26))).join(""),
-  );
-  const out = new Uint8Array(length);
-  let at = 0;
-  while (at < length) {
-    const kind = next() % 50;
-    const piece = kind === 0 ? randomBytes(next() % 40, next()) : new TextEncoder().encode(
-      kind < 5 ? `${next() % 100000}\n` : `${words[next() % words.length]} `,
-    );
-    out.set(piece.subarray(0, length - at), at);
-    at += piece.length;
-  }
-  return out;
 }
 
 const INPUTS: [string, Uint8Array][] = [

@@ -104,3 +104,32 @@ export const SIZES = [
   3 * 2 ** 20 + 17,
   5 * 2 ** 20,
 ];
+
+/**
+ * `length` bytes of words, numbers and some binary noise determined by
+ * `seed`: compresses about like source code or logs.
+ *
+ * @example
+ * ```ts
+ * console.log(textLike(100, 1).length); // 100
+ * ```
+ */
+export function textLike(length: number, seed: number): Uint8Array {
+  const next = xorshift(seed);
+  const words = Array.from(
+    { length: 300 },
+    (_, i) =>
+      Array.from({ length: 2 + (i % 9) }, () => String.fromCharCode(97 + (next() % 26))).join(""),
+  );
+  const out = new Uint8Array(length);
+  let at = 0;
+  while (at < length) {
+    const kind = next() % 50;
+    const piece = kind === 0 ? randomBytes(next() % 40, next()) : new TextEncoder().encode(
+      kind < 5 ? `${next() % 100000}\n` : `${words[next() % words.length]} `,
+    );
+    out.set(piece.subarray(0, length - at), at);
+    at += piece.length;
+  }
+  return out;
+}
