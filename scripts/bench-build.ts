@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { type Run, timedRun } from "./timed_run.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -53,24 +54,6 @@ function generate(root: string): void {
     if (i % 50 === 0) symlinkSync(`file-${i}.bin`, join(dir, `link-${i}`));
   }
   writeFileSync(join(root, ".complete"), "");
-}
-
-interface Run {
-  seconds: number;
-  rssMiB: number;
-}
-
-function timed(command: string[], env: Record<string, string> = {}): Run {
-  const start = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", ...command], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.status !== 0) throw new Error(`${command.join(" ")} failed:\n${result.stderr}`);
-  const lines = result.stderr.trim().split("\n");
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
 }
 
 function du(path: string): { files: number; bytes: number } {
@@ -133,7 +116,7 @@ for (let round = 0; round < rounds; round++) {
   // Drop the page cache effect of the first read for everyone alike.
   spawnSync("sh", ["-c", `cat $(find "${source}" -type f) > /dev/null 2>&1`]);
   for (const [name, peer] of Object.entries(peers)) {
-    const run = timed(peer.command);
+    const run = timedRun(peer.command);
     const size = statSync(peer.output).size;
     const prev = best[name];
     best[name] = {

@@ -21,13 +21,13 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { writeDirectoryLayout } from "../test/support/oci_index.ts";
+import { type Run, timedRun } from "./timed_run.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..");
 const args = process.argv.slice(2);
@@ -142,25 +142,6 @@ function makeLayout(dir: string, layerDirs: string[]): number {
   return uncompressed;
 }
 
-interface Run {
-  seconds: number;
-  rssMiB: number;
-}
-
-function timed(argv: string[]): Run {
-  const start = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", ...argv], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.status !== 0) throw new Error(`${argv.join(" ")} failed:\n${result.stderr}`);
-  const lines = result.stderr.trim().split("\n");
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
-}
-
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
 const layout = join(work, "layout");
 if (!existsSync(join(layout, "uncompressed"))) {
@@ -250,7 +231,10 @@ try {
   const best: Record<string, Run> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, peer] of Object.entries(peers)) {
-      const run = timed(peer.argv);
+      const run = timedRun(peer.argv, {
+        cwd: ROOT,
+        env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      });
       best[name] = {
         seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
         rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),

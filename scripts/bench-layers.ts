@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join } from "node:path";
 import process from "node:process";
 import { writeDirectoryLayout } from "../test/support/oci_index.ts";
+import { type Run, timedRun } from "./timed_run.ts";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
@@ -37,23 +38,6 @@ function layout(dir: string, layerDirs: string[], gzipLevel = 6): void {
   writeDirectoryLayout(dir, layerDirs, { gzipLevel });
 }
 
-interface Run {
-  seconds: number;
-  rssMiB: number;
-}
-
-function timed(script: string): Run {
-  const start = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", "bash", "-euc", script], {
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
-  const lines = result.stderr.trim().split("\n");
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
-}
-
 function compare(title: string, image: string): void {
   const out = join(work, "out");
   mkdirSync(out, { recursive: true });
@@ -69,7 +53,7 @@ function compare(title: string, image: string): void {
   const best: Record<string, Run> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, script] of Object.entries(peers)) {
-      const run = timed(script);
+      const run = timedRun(["bash", "-euc", script]);
       best[name] = {
         seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
         rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),

@@ -22,6 +22,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { startRegistry } from "../test/support/registry.ts";
 import { pushImage } from "../test/support/registry_images.ts";
+import { timedRun } from "./timed_run.ts";
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf("--rounds") + 1] || 3);
@@ -29,18 +30,6 @@ const work = "/var/tmp/oci2erofs-bench";
 const layout = join(work, "layout");
 if (!existsSync(join(layout, "index.json"))) {
   throw new Error(`${layout} missing: run scripts/bench-layers.ts once first`);
-}
-
-function timed(script: string): { seconds: number; rssMiB: number } {
-  const start = performance.now();
-  const result = spawnSync("/usr/bin/time", ["-f", "%M", "bash", "-euc", script], {
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if (result.status !== 0) throw new Error(`${script} failed:\n${result.stderr}`);
-  const lines = result.stderr.trim().split("\n");
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
 }
 
 const registry = await startRegistry({ auth: "none" });
@@ -68,7 +57,7 @@ try {
   const best: Record<string, { seconds: number; rssMiB: number }> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, script] of Object.entries(peers)) {
-      const run = timed(script);
+      const run = timedRun(["bash", "-euc", script]);
       best[name] = {
         seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
         rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),
