@@ -4,16 +4,17 @@
  * streamed in bounded memory.
  *
  * Layout strategy (why streaming works): the writer lays an image out as
- * superblock, then file data in layer order, then metadata (inodes,
- * directories, xattrs) last. Pass 1 reads every layer once, tar headers
+ * superblock and the metadata known from the tree, then file data in layer
+ * order, with the inodes of files that end in an inline tail packed into
+ * blocks between the data, each soon after its files. Pass 1 reads every layer once, tar headers
  * only (file data is decompressed, hashed against the `diff_id` and
  * skipped), and builds the tree; from it the layout, and so the image size
  * and every byte's place, is known before the first byte goes out — hence a
  * `Content-Length` for plain images (compressed ones (`z=`) learn their size
  * only while writing, so they go out without one). Pass 2 runs while the body is pulled:
  * each layer is fetched again front to back and the data of surviving files
- * copied into place; metadata, already computed, comes last. Memory holds
- * the tree and one chunk in flight, whatever the layer sizes. The cost:
+ * copied into place, tails gathered into their blocks. Memory holds the
+ * tree, a few tail blocks and one chunk in flight, whatever the layer sizes. The cost:
  * every layer blob is downloaded (and decompressed) twice.
  *
  * Errors before the first body byte (bad parameters, authentication, a

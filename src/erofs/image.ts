@@ -1,11 +1,14 @@
 /**
  * Builds an EROFS image from a {@link Tree}: plans the layout, encodes the
- * superblock and the metadata area in memory, then streams the image in
- * order — superblock, every file's data in data order (each file read once,
- * its inline tail dropped into the metadata on the way), metadata last. The
- * result is an ordered byte stream any sink can consume — a seekable file or
- * a `ReadableStream` alike. Compressed images (`compression` option) keep
- * that order but know block 0 last; see `./compress/compressed_image.ts`.
+ * superblock and the front metadata in memory, then streams the image in
+ * order — superblock, front metadata (directories, symlinks, every inode
+ * without a file tail), then every file's data in data order, each file
+ * read once, with the inodes that carry inline file tails in tail blocks
+ * between the data (see `plan.ts`). Memory holds the plan and a few tail
+ * blocks, not the tails of every file. The result is an ordered byte stream
+ * any sink can consume — a seekable file or a `ReadableStream` alike.
+ * Compressed images (`compression` option) put all metadata last and know
+ * block 0 last; see `./compress/compressed_image.ts`.
  *
  * @module
  */
@@ -14,7 +17,8 @@ import { encodeDirents } from "./directory.ts";
 import { ErofsError } from "./errors.ts";
 import { encodeInode } from "./inode_encoder.ts";
 import { type ErofsOptions, resolveOptions } from "./options.ts";
-import { type ImagePlan, planImage, type PlannedInode, planNodes } from "./plan.ts";
+import { carriesTail, type ImagePlan, planImage, type PlannedInode, planNodes } from "./plan.ts";
+import type { TailBlock } from "./tail_blocks.ts";
 import { encodeSuperblock, sealSuperblock } from "./superblock.ts";
 import { createSha256 } from "../runtime/hash.ts";
 import { startCompressionPool } from "../runtime/worker_pool.ts";
@@ -108,11 +112,18 @@ export function encodeMetadata(plan: ImagePlan): { meta: Uint8Array; tails: Tail
 /**
  * Encodes the head blocks (superblock, configuration and long prefix
  * records) and seals them with the checksum. Without a UUID in the options
- * one is derived from the head and `meta`, so equal inputs give equal images.
+ * one is derived from the head and `meta` (the metadata, as one array or in
+ * pieces), so equal inputs give equal images. `front` writes any metadata
+ * that shares the head blocks first.
  */
-export async function encodeHead(plan: ImagePlan, meta: Uint8Array): Promise<Uint8Array> {
+export async function encodeHead(
+  plan: ImagePlan,
+  meta: Uint8Array | Iterable<Uint8Array>,
+  front?: (head: Uint8Array) => void,
+): Promise<Uint8Array> {
   const { blockSize } = plan.options;
   const head = new Uint8Array(plan.headBlocks * blockSize);
+  front?.(head);
   const headView = new DataView(head.buffer);
   let at = plan.prefixOffset;
   for (const prefix of plan.longPrefixes) {
@@ -125,7 +136,9 @@ export async function encodeHead(plan: ImagePlan, meta: Uint8Array): Promise<Uin
   encodeSuperblock(headView, plan, uuid ?? new Uint8Array(16));
   if (!uuid) {
     const hash = await createSha256();
-    uuid = hash.update(head).update(meta).digest().slice(0, 16);
+    hash.update(head);
+    for (const piece of meta instanceof Uint8Array ? [meta] : meta) hash.update(piece);
+    uuid = hash.digest().slice(0, 16);
     uuid[6] = (uuid[6] & 0x0f) | 0x80; // RFC 9562 version 8 (custom)
     uuid[8] = (uuid[8] & 0x3f) | 0x80;
     encodeSuperblock(headView, plan, uuid);
@@ -135,34 +148,81 @@ export async function encodeHead(plan: ImagePlan, meta: Uint8Array): Promise<Uin
 }
 
 /**
- * Encodes the metadata area (everything but file tails, which arrive with
- * the data) and the head blocks (superblock, long prefixes, checksum).
+ * Writes the front metadata of a plain image into its head blocks: every
+ * inode not in a tail block (with directory and symlink tails) and the
+ * shared xattrs, after the superblock and prefix records.
  */
-async function encode(
-  plan: ImagePlan,
-): Promise<{ head: Uint8Array; meta: Uint8Array; tails: TailOffsets }> {
-  const { meta, tails } = encodeMetadata(plan);
-  // The UUID is derived from all metadata but file tails (not read yet).
-  const head = await encodeHead(plan, meta);
-  return { head, meta, tails };
+function encodeFront(plan: ImagePlan, head: Uint8Array): void {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const nidOf = (i: number) => plan.inodes[i].offset / 32;
+  for (let i = 0; i < plan.inodes.length; i++) {
+    const node = plan.inodes[i];
+    if (carriesTail(node)) continue;
+    const tailAt = encodeInode(head, view, node, i + 1, plan.sharedOffset);
+    if (node.tail > 0) {
+      head.set(smallData(plan, node, nidOf).subarray(node.size - node.tail), tailAt);
+    }
+  }
+  for (const { entry, offset } of plan.shared) writeXattrEntry(head, offset, entry);
 }
 
 /**
- * The data area: each node's content in data order, its full blocks
- * yielded (zero-padded to a block) and its inline tail copied into `meta`.
+ * One tail block: its inodes, each followed by its file's tail from `tails`
+ * (taken out of the map), or zeros where `tails` is not given.
  */
-async function* dataBlocks(
+function encodeTailBlock(
   plan: ImagePlan,
-  meta: Uint8Array,
-  tails: TailOffsets,
-): AsyncGenerator<Uint8Array> {
+  block: TailBlock,
+  tails?: Map<PlannedInode, Uint8Array>,
+): Uint8Array {
+  const { blockSize } = plan.options;
+  const bytes = new Uint8Array(blockSize);
+  const view = new DataView(bytes.buffer);
+  for (const { index } of block.records) {
+    const node = plan.inodes[index];
+    const tailAt = encodeInode(
+      bytes,
+      view,
+      node,
+      index + 1,
+      plan.sharedOffset,
+      block.block * blockSize,
+    );
+    const tail = tails?.get(node);
+    if (!tails) continue;
+    if (!tail) throw new ErofsError("inline tail not read before its tail block", node.path);
+    bytes.set(tail, tailAt);
+    tails.delete(node);
+  }
+  return bytes;
+}
+
+/** The metadata the UUID is derived from, besides the head: tail blocks without tails. */
+function* tailBlocksWithoutTails(plan: ImagePlan): Generator<Uint8Array> {
+  for (const item of plan.stream!) {
+    if (item.kind === "tails") yield encodeTailBlock(plan, item.block);
+  }
+}
+
+/**
+ * The data stream of a plain image: each node's full blocks in data order
+ * (zero-padded to a block), a file's inline tail kept until its tail block
+ * is written.
+ */
+async function* streamData(plan: ImagePlan): AsyncGenerator<Uint8Array> {
   const { blockSize } = plan.options;
   const zeros = new Uint8Array(blockSize);
   const nidOf = (i: number) => plan.inodes[i].offset / 32;
-  for (const node of plan.dataOrder) {
+  const tails = new Map<PlannedInode, Uint8Array>();
+  for (const item of plan.stream!) {
+    if (item.kind === "tails") {
+      yield encodeTailBlock(plan, item.block, tails);
+      continue;
+    }
+    const node = item.node;
     const full = node.size - node.tail;
     if (node.inode.kind === "file") {
-      const tailAt = tails.get(node) ?? 0;
+      const tail = node.tail > 0 ? new Uint8Array(node.tail) : undefined;
       let seen = 0;
       for await (const chunk of node.inode.content.stream(0, node.size)) {
         if (seen + chunk.length > node.size) {
@@ -172,13 +232,14 @@ async function* dataBlocks(
         else {
           const split = Math.max(0, full - seen);
           if (split > 0) yield chunk.subarray(0, split);
-          meta.set(chunk.subarray(split), tailAt + seen + split - full);
+          tail!.set(chunk.subarray(split), seen + split - full);
         }
         seen += chunk.length;
       }
       if (seen !== node.size) {
         throw new ErofsError(`content ended early (size ${node.size})`, node.path);
       }
+      if (tail) tails.set(node, tail);
     } else if (full > 0) {
       yield smallData(plan, node, nidOf).subarray(0, full);
     }
@@ -215,16 +276,16 @@ export async function buildErofs(tree: Tree, options: ErofsOptions = {}): Promis
     );
   }
   const plan = planImage(tree, resolved);
-  const { head, meta, tails } = await encode(plan);
+  // The UUID is derived from all metadata but file tails (not read yet).
+  const head = await encodeHead(plan, tailBlocksWithoutTails(plan), (h) => encodeFront(plan, h));
   const { blockSize } = plan.options;
   return {
     size: plan.blocks * blockSize,
     blockSize,
     inodes: plan.inodes.length,
     async *chunks() {
-      yield head;
-      yield* dataBlocks(plan, meta, tails);
-      for (let at = 0; at < meta.length; at += PIECE) yield meta.subarray(at, at + PIECE);
+      for (let at = 0; at < head.length; at += PIECE) yield head.subarray(at, at + PIECE);
+      yield* streamData(plan);
     },
   };
 }

@@ -26,8 +26,9 @@ function inodeUnion(node: PlannedInode): number {
 }
 
 /**
- * Writes the inode core and xattr area at `node.offset`; returns the offset
- * where its inline tail goes.
+ * Writes the inode core and xattr area at `node.offset` − `base` of `out`
+ * (`base`: the offset, from `meta_blkaddr`, of `out[0]`); returns the
+ * position in `out` where its inline tail goes.
  */
 export function encodeInode(
   out: Uint8Array,
@@ -35,8 +36,9 @@ export function encodeInode(
   node: PlannedInode,
   ino: number,
   sharedOffset: ReadonlyMap<string, number>,
+  base = 0,
 ): number {
-  const at = node.offset;
+  const at = node.offset - base;
   const xattrIcount = node.xattrs.size === 0 ? 0 : (node.xattrs.size - XATTR_HEADER_SIZE) / 4 + 1;
   view.setUint16(at, (node.extended ? 1 : 0) | (node.layout << 1), true);
   view.setUint16(at + 2, xattrIcount, true);

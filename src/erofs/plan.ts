@@ -40,6 +40,7 @@ import {
   SUPERBLOCK_SIZE,
 } from "./format.ts";
 import { MetadataSpace } from "./metadata_space.ts";
+import { type TailBlock, TailBlockPacker } from "./tail_blocks.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { CompressedFile, SuperblockCompression } from "./compress/types.ts";
 import {
@@ -85,11 +86,20 @@ export interface PlannedInode {
   dataBlocks: number;
   /** First data block, when `dataBlocks > 0`. */
   startBlock: number;
-  /** Byte offset of the inode in the metadata area (nid = offset / 32). */
+  /** Byte offset of the inode from `meta_blkaddr` (nid = offset / 32). */
   offset: number;
   /** Compressed files: their extents and index (layout COMPRESSED_COMPACT). */
   compressed?: CompressedFile;
 }
+
+/**
+ * One step of a plain image's data stream: a node's data (its full blocks;
+ * a file's inline tail is kept for its tail block), or a block of inodes
+ * that carry inline tails of files streamed before it.
+ */
+export type StreamItem =
+  | { readonly kind: "data"; readonly node: PlannedInode }
+  | { readonly kind: "tails"; readonly block: TailBlock };
 
 /** Everything the encoder needs. */
 export interface ImagePlan {
@@ -104,12 +114,21 @@ export interface ImagePlan {
   readonly sharedOffset: ReadonlyMap<string, number>;
   /** Inodes whose content is streamed, in the order their data is laid out. */
   readonly dataOrder: readonly PlannedInode[];
-  /** Blocks before the data: superblock and long prefix records. */
+  /**
+   * Blocks before the data: superblock and long prefix records, and for
+   * plain images the front metadata after them (see {@link planImage}).
+   */
   readonly headBlocks: number;
-  /** First block of the metadata area (inodes, tails, shared xattrs): `meta_blkaddr`. */
+  /**
+   * `meta_blkaddr` and `xattr_blkaddr`: where nid 0 and shared xattr id 0
+   * are. Plain images: 0 (offsets are image offsets); compressed images:
+   * the metadata area at the end.
+   */
   readonly metaBlock: number;
-  /** Blocks of the metadata area, which ends the image. */
+  /** Compressed images: blocks of the metadata area from `metaBlock`, which ends the image. */
   readonly metaBlocks: number;
+  /** Plain images: the data stream after the front metadata, in order. */
+  readonly stream?: readonly StreamItem[];
   /** Total image blocks. */
   readonly blocks: number;
   /** Compressed images: superblock fields the compression needs. */
@@ -371,20 +390,20 @@ export function setFlatLayout(node: PlannedInode, blockSize: number): void {
 
 /**
  * Where the head records go: byte offset of the long prefix records (after
- * `recordBytes` of other records that follow the superblock) and the blocks
- * before the data.
+ * `recordBytes` of other records that follow the superblock), the byte
+ * offset after them, and the blocks they take.
  */
 export function planHead(
   plan: NodePlan,
   recordBytes = 0,
-): { prefixOffset: number; headBlocks: number } {
+): { prefixOffset: number; headEnd: number; headBlocks: number } {
   let prefixOffset = 0;
   let headEnd = SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + recordBytes;
   if (plan.namer.longPrefixes.length > 0) {
     prefixOffset = headEnd;
     headEnd += plan.namer.longPrefixes.reduce((n, p) => n + align4(3 + p.infix.length), 0);
   }
-  return { prefixOffset, headBlocks: Math.ceil(headEnd / plan.options.blockSize) };
+  return { prefixOffset, headEnd, headBlocks: Math.ceil(headEnd / plan.options.blockSize) };
 }
 
 /** Inodes whose data is streamed, in data order (source sequence, then tree order). */
@@ -401,21 +420,24 @@ export function planDataOrder(nodes: readonly PlannedInode[]): PlannedInode[] {
 }
 
 /**
- * Places every inode (with `extra(node)` bytes after its xattr area, whose
- * last `node.tail` bytes must stay in one block) and the shared xattrs in
- * the metadata area; returns the shared records and the area's size.
+ * Places the inodes `include` accepts (with `extra(node)` bytes after its
+ * xattr area, whose last `node.tail` bytes must stay in one block), then the
+ * shared xattrs, in a metadata area whose first free byte is `start` (an
+ * offset from `meta_blkaddr`); returns the shared records and the blocks up
+ * to the area's end, counted from `meta_blkaddr`.
  */
 export function placeMetadata(
   plan: NodePlan,
   extra: (node: PlannedInode) => number,
+  start: number = SLOT_SIZE,
+  include: (node: PlannedInode) => boolean = () => true,
 ): Pick<ImagePlan, "shared" | "sharedOffset" | "metaBlocks"> {
   const { nodes, uses, sharedKeys } = plan;
   const { blockSize } = plan.options;
-  // Offsets in the metadata area are relative to metaBlock (meta_blkaddr and
-  // xattr_blkaddr). Slot 0 stays empty: nid 0 would be inode number 0.
-  const space = new MetadataSpace(blockSize, SLOT_SIZE);
+  // Slot 0 stays empty either way: nid 0 would be inode number 0.
+  const space = new MetadataSpace(blockSize, Math.max(start, SLOT_SIZE));
   for (const node of nodes) {
-    node.offset = space.allocate(inodeHeadSize(node) + extra(node), node.tail);
+    if (include(node)) node.offset = space.allocate(inodeHeadSize(node) + extra(node), node.tail);
   }
   if (nodes[0].offset / SLOT_SIZE > 0xffff) throw new ErofsError("root inode beyond nid 65535");
   const shared: { entry: XattrEntry; offset: number }[] = [];
@@ -429,9 +451,25 @@ export function placeMetadata(
   return { shared, sharedOffset, metaBlocks: Math.ceil(space.end / blockSize) };
 }
 
+/** Whether `node`'s inode goes into a tail block: a regular file with an inline tail. */
+export function carriesTail(node: PlannedInode): boolean {
+  return node.inode.kind === "file" && node.tail > 0;
+}
+
 /**
  * Plans the image of `tree`. Throws {@link ErofsError} naming the path for
  * anything EROFS cannot store.
+ *
+ * The layout, in stream order: the superblock and the long prefix records,
+ * then right after them (from byte 1152 without prefixes, as mkfs.erofs)
+ * the front metadata — every inode but those of files with an inline tail,
+ * with directory and symlink tails, and the shared xattrs — all of it known
+ * before any file is read; then, from the next block, the data, each file's full blocks in
+ * data order, with the inodes of files with inline tails in tail blocks
+ * between them, each soon after the files whose tails it holds (see
+ * `tail_blocks.ts`). So every file is read once, front to back, and a
+ * writer holds only a few blocks of tails, however many files there are.
+ * `meta_blkaddr` is 0: nids are image offsets / 32.
  *
  * @example
  * ```ts
@@ -439,27 +477,42 @@ export function placeMetadata(
  * import { resolveOptions } from "./options.ts";
  * import { planImage } from "./plan.ts";
  * const plan = planImage(new Tree(), resolveOptions());
- * console.log(plan.inodes[0].offset / 32); // root nid 1
+ * console.log(plan.inodes[0].offset / 32); // root nid 36: byte 1152, after the superblock
  * ```
  */
 export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
   const nodePlan = planNodes(tree, options);
   const { nodes } = nodePlan;
-
-  // Block 0 (and, for small blocks, the next few) holds the superblock and
-  // the long prefix records; data follows; metadata comes last, so every
-  // file's bytes — tail included — are read once, in data order.
-  const { prefixOffset, headBlocks } = planHead(nodePlan);
+  const { blockSize } = options;
+  const { prefixOffset, headEnd } = planHead(nodePlan);
+  const front = placeMetadata(nodePlan, (node) => node.tail, headEnd, (node) => !carriesTail(node));
+  const headBlocks = front.metaBlocks;
+  let cursor = headBlocks;
+  const nextBlock = () => cursor++;
+  const indexOf = new Map(nodes.map((node, i) => [node, i]));
+  const stream: StreamItem[] = [];
+  const close = (blocks: TailBlock[]) => {
+    for (const block of blocks) {
+      for (const { index, at } of block.records) {
+        nodes[index].offset = block.block * blockSize + at;
+      }
+      stream.push({ kind: "tails", block });
+    }
+  };
+  const packer = new TailBlockPacker(blockSize);
   const dataOrder = planDataOrder(nodes);
-  let next = headBlocks;
   for (const node of dataOrder) {
-    if (node.dataBlocks === 0) continue;
-    node.startBlock = next;
-    next += node.dataBlocks;
+    if (node.dataBlocks > 0) {
+      node.startBlock = cursor;
+      cursor += node.dataBlocks;
+    }
+    stream.push({ kind: "data", node });
+    if (carriesTail(node)) {
+      close(packer.add(indexOf.get(node)!, inodeHeadSize(node) + node.tail, nextBlock));
+    }
   }
-  const metaBlock = next;
-  const { shared, sharedOffset, metaBlocks } = placeMetadata(nodePlan, (node) => node.tail);
-  const blocks = metaBlock + metaBlocks;
+  close(packer.closeAll(nextBlock));
+  const blocks = cursor;
   checkBlocks(blocks);
   return {
     options,
@@ -468,12 +521,13 @@ export function planImage(tree: Tree, options: ResolvedOptions): ImagePlan {
     epoch: nodePlan.epoch,
     longPrefixes: nodePlan.namer.longPrefixes,
     prefixOffset,
-    shared,
-    sharedOffset,
+    shared: front.shared,
+    sharedOffset: front.sharedOffset,
     headBlocks,
-    metaBlock,
-    metaBlocks,
+    metaBlock: 0,
+    metaBlocks: 0,
     blocks,
+    stream,
   };
 }
 

@@ -28,7 +28,8 @@ export function encodeSuperblock(view: DataView, plan: ImagePlan, uuid: Uint8Arr
   view.setBigUint64(at + 24, BigInt(plan.epoch.sec), true);
   view.setUint32(at + 32, plan.epoch.nsec, true);
   view.setUint32(at + 36, plan.blocks, true);
-  // Nids and shared xattr ids both count from the metadata area, which ends the image.
+  // Nids and shared xattr ids both count from here: 0 for plain images (image
+  // offsets), the metadata area at the end for compressed ones.
   view.setUint32(at + 40, plan.metaBlock, true);
   view.setUint32(at + 44, plan.metaBlock, true);
   new Uint8Array(view.buffer, view.byteOffset + at + 48, 16).set(uuid);

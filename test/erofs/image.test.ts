@@ -36,68 +36,53 @@ function walkthroughTree(): Tree {
 }
 
 describe("buildErofs", () => {
-  it("writes the reference walkthrough tree: superblock, then the metadata area", async () => {
+  it("writes the reference walkthrough tree: superblock and front metadata, then a tail block", async () => {
     const bytes = await imageBytes(
       await buildErofs(walkthroughTree(), { fixedTime: 0, uuid: "clear" }),
     );
-    // Block 0: superblock only (all data is inline); block 1: the metadata area.
+    // Block 0: superblock, then the root and the symlink (the front metadata,
+    // from byte 1152 as mkfs.erofs); block 1: the tail block holding `hello`
+    // and its inline tail (no file data blocks: everything is inline).
     expect(bytes.length).toBe(8192);
     const view = new DataView(bytes.buffer);
     const sb = 1024;
     expect(view.getUint32(sb, true)).toBe(0xe0f5e1e2);
     expect(view.getUint32(sb + 8, true)).toBe(3); // SB_CHKSUM | MTIME
     expect(bytes[sb + 12]).toBe(12);
-    expect(view.getUint16(sb + 14, true)).toBe(1); // root nid: slot 0 stays empty
+    expect(view.getUint16(sb + 14, true)).toBe(36); // root nid: byte 1152
     expect(Number(view.getBigUint64(sb + 16, true))).toBe(3); // inodes
     expect(view.getUint32(sb + 36, true)).toBe(2); // blocks
-    expect(view.getUint32(sb + 40, true)).toBe(1); // meta_blkaddr
+    expect(view.getUint32(sb + 40, true)).toBe(0); // meta_blkaddr
+    expect(view.getUint32(sb + 44, true)).toBe(0); // xattr_blkaddr
     expect(view.getUint32(sb + 80, true)).toBe(0); // no incompatible features
     // Checksum: CRC32C (no final inversion) over 1024..4095 with the field zeroed.
     const range = bytes.slice(sb, 4096);
     range.fill(0, 4, 8);
     expect(view.getUint32(sb + 4, true)).toBe(rawCrc32c(range));
-    // root inode at nid 1: compact FLAT_INLINE, 040755, nlink 2, size 60, no block, ino 1
-    const root = 4096 + 32;
+    // root inode at nid 36: compact FLAT_INLINE, 040755, nlink 2, size 60, no block, ino 1
+    const root = 36 * 32;
     expect([...bytes.subarray(root, root + 24)]).toEqual(
       [4, 0, 0, 0, 0xed, 0x41, 2, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0],
     );
-    // Dirents: "." → 1, ".." → 1, hello → 4, link → 6; names packed after them.
+    // Dirents: "." → 36, ".." → 36, hello → 128 (block 1), link → 39; names after them.
     const dirents = root + 32;
     expect([0, 1, 2, 3].map((i) => Number(view.getBigUint64(dirents + 12 * i, true)))).toEqual([
-      1,
-      1,
-      4,
-      6,
+      36,
+      36,
+      128,
+      39,
     ]);
     expect(new TextDecoder().decode(bytes.subarray(dirents + 48, dirents + 60))).toBe(
       "...hellolink",
     );
-    expect([...bytes.subarray(4096 + 4 * 32, 4096 + 4 * 32 + 8)]).toEqual([
-      4,
-      0,
-      0,
-      0,
-      0xa4,
-      0x81,
-      1,
-      0,
-    ]);
-    expect(new TextDecoder().decode(bytes.subarray(4096 + 4 * 32 + 32, 4096 + 4 * 32 + 35))).toBe(
-      "hi\n",
-    );
-    expect([...bytes.subarray(4096 + 6 * 32, 4096 + 6 * 32 + 8)]).toEqual([
-      4,
-      0,
-      0,
-      0,
-      0xff,
-      0xa1,
-      1,
-      0,
-    ]);
-    expect(new TextDecoder().decode(bytes.subarray(4096 + 6 * 32 + 32, 4096 + 6 * 32 + 37))).toBe(
-      "hello",
-    );
+    // link at nid 39 (the root took 92 bytes: three slots): 0120777, ino 3, tail "hello".
+    expect([...bytes.subarray(39 * 32, 39 * 32 + 8)]).toEqual([4, 0, 0, 0, 0xff, 0xa1, 1, 0]);
+    expect(view.getUint32(39 * 32 + 20, true)).toBe(3);
+    expect(new TextDecoder().decode(bytes.subarray(39 * 32 + 32, 39 * 32 + 37))).toBe("hello");
+    // hello at nid 128, the start of block 1: 0100644, ino 2, tail "hi\n".
+    expect([...bytes.subarray(4096, 4096 + 8)]).toEqual([4, 0, 0, 0, 0xa4, 0x81, 1, 0]);
+    expect(view.getUint32(4096 + 20, true)).toBe(2);
+    expect(new TextDecoder().decode(bytes.subarray(4096 + 32, 4096 + 35))).toBe("hi\n");
   });
 
   it("gives byte-identical images for the same input, including the derived UUID", async () => {
