@@ -113,6 +113,7 @@ export async function convert(
       keepWhiteouts: options.keepWhiteouts,
       layer: options.layer,
       blob: options.blob,
+      lowMemory: options.lowMemory,
       onProgress: onProgress && ((p) => onProgress({ type: "layer", digest: p.name, ...p })),
     });
   } else {

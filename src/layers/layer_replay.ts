@@ -31,6 +31,7 @@
  *
  * @module
  */
+import type { NativeBuffers } from "../runtime/node_zlib.ts";
 import { LayerPrefetch, type LayerPrefetchOptions } from "./prefetch.ts";
 import type { FileContent, Tree } from "../tree/mod.ts";
 import { LayerError } from "./apply.ts";
@@ -142,18 +143,22 @@ export class LayerReplay {
   #last: number[];
   /** The next layer with data, downloading while the writer reads this one. */
   #prefetch: LayerPrefetch;
+  #buffers: NativeBuffers | undefined;
 
   /**
    * @param layers the layers, in the order their contents are numbered
    * @param signal cancels open walks and makes later reads fail
    * @param prefetch how far the next layer may download ahead
+   * @param buffers what `node:zlib` decoders buffer (default: the fastest)
    */
   constructor(
     layers: readonly LayerInput[],
     signal?: AbortSignal,
     prefetch: Omit<LayerPrefetchOptions, "signal"> = {},
+    buffers?: NativeBuffers,
   ) {
     this.#layers = layers;
+    this.#buffers = buffers;
     this.#signal = signal;
     this.#prefetch = new LayerPrefetch(layers, { ...prefetch, signal });
     this.#last = layers.map(() => Number.MAX_SAFE_INTEGER);
@@ -266,7 +271,12 @@ export class LayerReplay {
     // The writer reads layers in order: start the next one that still has data.
     const next = this.#last.findIndex((last, index) => index > layer && last >= 0);
     if (next >= 0) this.#prefetch.warm(next);
-    const stream = decompressedStream(opened, { mediaType: input.mediaType });
+    const buffers = this.#buffers;
+    const stream = decompressedStream(opened, {
+      mediaType: input.mediaType,
+      gzip: { buffers },
+      zstd: { buffers },
+    });
     const members = readTar(stream, { signal: this.#signal });
     return { layer, members, stream, ordinal: -1, member: undefined, busy: false };
   }

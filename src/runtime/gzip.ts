@@ -28,7 +28,14 @@
  * @module
  */
 import { DecompressError } from "../layers/decompress/errors.ts";
-import { CHUNK_SIZE, drained, type NodeZlib, nodeZlibLoader, OUTPUT_QUEUE } from "./node_zlib.ts";
+import {
+  drained,
+  FAST_BUFFERS,
+  type NativeBuffers,
+  type NodeZlib,
+  nodeZlibLoader,
+  outputQueue,
+} from "./node_zlib.ts";
 
 /** `node:zlib` if this runtime has a working one, looked up once. */
 const loadZlib = nodeZlibLoader((module) => module.createGunzip().close());
@@ -42,7 +49,10 @@ const loadZlib = nodeZlibLoader((module) => module.createGunzip().close());
  * const identity: Gunzip = (input) => input; // the shape, not a real decoder
  * ```
  */
-export type Gunzip = (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+export type Gunzip = (
+  input: ReadableStream<Uint8Array>,
+  buffers?: NativeBuffers,
+) => ReadableStream<Uint8Array>;
 
 /**
  * The `node:zlib` gzip decoder, or `undefined` when this runtime has no
@@ -59,16 +69,17 @@ export type Gunzip = (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8
  */
 export async function loadNodeGunzip(): Promise<Gunzip | undefined> {
   const module = await loadZlib();
-  return module && ((input) => nodeGunzip(module, input));
+  return module && ((input, buffers) => nodeGunzip(module, input, buffers ?? FAST_BUFFERS));
 }
 
 /** Runs `input` through a zlib `Gunzip`, pausing it while nobody reads. */
 function nodeGunzip(
   module: NodeZlib,
   input: ReadableStream<Uint8Array>,
+  buffers: NativeBuffers,
 ): ReadableStream<Uint8Array> {
   const reader = input.getReader();
-  const gunzip = module.createGunzip({ chunkSize: CHUNK_SIZE });
+  const gunzip = module.createGunzip({ chunkSize: buffers.chunkSize });
   /** Input bytes handed to zlib. */
   let written = 0;
   let failed = false;
@@ -129,5 +140,5 @@ function nodeGunzip(
       gunzip.destroy();
       return reader.cancel(reason);
     },
-  }, OUTPUT_QUEUE);
+  }, outputQueue(buffers.queueBytes));
 }

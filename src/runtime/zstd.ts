@@ -17,7 +17,14 @@
  */
 import { DecompressError } from "../layers/decompress/errors.ts";
 import { ZstdFrameSplitter } from "../layers/decompress/zstd_frames.ts";
-import { CHUNK_SIZE, drained, type NodeZlib, nodeZlibLoader, OUTPUT_QUEUE } from "./node_zlib.ts";
+import {
+  drained,
+  FAST_BUFFERS,
+  type NativeBuffers,
+  type NodeZlib,
+  nodeZlibLoader,
+  outputQueue,
+} from "./node_zlib.ts";
 
 type NativeDecompress = ReturnType<NodeZlib["createGunzip"]>;
 
@@ -32,7 +39,7 @@ type NativeDecompress = ReturnType<NodeZlib["createGunzip"]>;
  */
 export type ZstdDecompress = (
   input: ReadableStream<Uint8Array>,
-  options?: { maxWindowSize?: number },
+  options?: { maxWindowSize?: number; buffers?: NativeBuffers },
 ) => ReadableStream<Uint8Array>;
 
 /** `node:zlib` if it has zstd, looked up once. */
@@ -57,13 +64,16 @@ const loadZlib = nodeZlibLoader((module) => {
  */
 export async function loadNodeZstd(): Promise<ZstdDecompress | undefined> {
   const module = await loadZlib();
-  return module && ((input, options) => nodeZstd(module, input, options?.maxWindowSize));
+  return module &&
+    ((input, options) =>
+      nodeZstd(module, input, options?.maxWindowSize, options?.buffers ?? FAST_BUFFERS));
 }
 
 function nodeZstd(
   module: NodeZlib,
   input: ReadableStream<Uint8Array>,
   maxWindowSize = 128 * 1024 * 1024,
+  buffers: NativeBuffers = FAST_BUFFERS,
 ): ReadableStream<Uint8Array> {
   const reader = input.getReader();
   const splitter = new ZstdFrameSplitter(maxWindowSize);
@@ -89,7 +99,7 @@ function nodeZstd(
         if (windowSize > 1 << 27 && windowLogMax !== undefined) {
           params[windowLogMax] = Math.ceil(Math.log2(windowSize));
         }
-        const native = create({ chunkSize: CHUNK_SIZE, params });
+        const native = create({ chunkSize: buffers.chunkSize, params });
         native.on("data", (chunk: Uint8Array) => {
           if (failed) return; // emitted after cancel() (Deno): enqueueing would throw
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -192,5 +202,5 @@ function nodeZstd(
       decoder?.destroy();
       return reader.cancel(reason);
     },
-  }, OUTPUT_QUEUE);
+  }, outputQueue(buffers.queueBytes));
 }

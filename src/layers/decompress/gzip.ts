@@ -8,6 +8,7 @@
  * @module
  */
 import { type Gunzip, loadNodeGunzip } from "../../runtime/gzip.ts";
+import type { NativeBuffers } from "../../runtime/node_zlib.ts";
 import { decodeStream } from "./chunk_decoder.ts";
 import { deferredStream } from "./deferred_stream.ts";
 import { FflateGunzipDecoder } from "./gzip_fflate.ts";
@@ -39,6 +40,8 @@ export interface GunzipOptions {
    * benchmarks). Asking for one the runtime lacks fails when decoding starts.
    */
   backend?: GunzipBackend;
+  /** Output chunk size and queue of the `node:zlib` backend (default: the fastest). */
+  buffers?: NativeBuffers;
 }
 
 function hasDecompressionStream(): boolean {
@@ -95,7 +98,10 @@ export function gunzip(
   options: GunzipOptions = {},
 ): ReadableStream<Uint8Array> {
   // Choosing the backend is asynchronous (importing node:zlib is).
-  return deferredStream(input, async () => (await backendFor(options.backend))(input));
+  return deferredStream(
+    input,
+    async () => (await backendFor(options.backend))(input, options.buffers),
+  );
 }
 
 /**

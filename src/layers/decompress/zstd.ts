@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { NativeBuffers } from "../../runtime/node_zlib.ts";
 import { loadNodeZstd } from "../../runtime/zstd.ts";
 import { decodeStream } from "./chunk_decoder.ts";
 import { deferredStream } from "./deferred_stream.ts";
@@ -38,6 +39,8 @@ export interface ZstdOptions extends ZstdDecoderOptions {
    * benchmarks). Asking for one the runtime lacks fails when decoding starts.
    */
   backend?: ZstdBackend;
+  /** Output chunk size and queue of the `node:zlib` backend (default: the fastest). */
+  buffers?: NativeBuffers;
 }
 
 /**

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { crc32 } from "../../../src/layers/decompress/crc32.ts";
 import { gunzip, type GunzipBackend, gunzipBackends } from "../../../src/layers/decompress/gzip.ts";
 import { decompressionStreamTraits } from "../../../src/layers/decompress/gzip_decompression_stream.ts";
+import { SMALL_BUFFERS } from "../../../src/runtime/node_zlib.ts";
 import { ensureCommands } from "../../support/system.ts";
 import {
   collect,
@@ -49,6 +50,19 @@ it("computes CRC-32 like zlib", async () => {
   const trailer = new DataView(gz.buffer, gz.byteOffset + gz.length - 8);
   expect(crc32(data)).toBe(trailer.getUint32(0, true));
   expect(crc32(data.subarray(5000), crc32(data.subarray(0, 5000)))).toBe(crc32(data));
+});
+
+it("node:zlib with small buffers (lowMemory): the same bytes in chunks of at most 64 KiB", async () => {
+  const data = text(1_000_000, 11);
+  const gz = await tool("gzip", ["-c", "-n"], data);
+  const chunks: Uint8Array[] = [];
+  for await (
+    const chunk of gunzip(streamOf(gz), { backend: "node-zlib", buffers: SMALL_BUFFERS })
+  ) {
+    chunks.push(chunk);
+  }
+  expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(SMALL_BUFFERS.chunkSize);
+  expectBytes(concat(...chunks), data);
 });
 
 describe.each(ALL)("backend %s", (backend) => {
