@@ -30,8 +30,9 @@ export interface CompressionOptions {
   ztailpacking?: boolean;
   /**
    * Worker threads that compress files in parallel (`--workers`); 0 keeps
-   * compression on the calling thread. Default: one per core (0 on a single
-   * core). The image is the same whatever the number.
+   * compression on the calling thread. Default: none for LZ4 (its encoder
+   * costs less than the hand-over), one per core for LZ4HC and DEFLATE (0
+   * on a single core). The image is the same whatever the number.
    */
   workers?: number;
   /**

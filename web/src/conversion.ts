@@ -72,7 +72,8 @@ export class Conversion {
           compression: {
             algorithm: request.compression as CompressionAlgorithm,
             // Vite bundles the compression worker under its own name; the
-            // pool starts one per core from it (nested in this worker).
+            // pool starts one per core from it for LZ4HC and DEFLATE (nested in
+            // this worker); LZ4 compresses here.
             workerUrl: compressWorkerUrl,
           },
         }
