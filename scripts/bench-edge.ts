@@ -229,12 +229,15 @@ try {
     console.log(`(no ${dist}/src/edge/mod.js: run npm run build for the Node peers)`);
   }
   const best: Record<string, Run> = {};
+  /** Every round's peak RSS per peer: the VM's noise is several MiB. */
+  const rss: Record<string, number[]> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, peer] of Object.entries(peers)) {
       const run = timedRun(peer.argv, {
         cwd: ROOT,
         env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
       });
+      (rss[name] ??= []).push(run.rssMiB);
       best[name] = {
         seconds: Math.min(run.seconds, best[name]?.seconds ?? Infinity),
         rssMiB: Math.max(run.rssMiB, best[name]?.rssMiB ?? 0),
@@ -251,13 +254,13 @@ try {
     } MB EROFS; best of ${rounds}; each edge peer against the CLI in the same runtime`,
   );
   console.log(`same image from every peer: ${hashes.every((h) => h === hashes[0]) ? "yes" : "NO"}`);
-  console.log("peer                     wall s   ×CLI   peak RSS MiB");
+  console.log("peer                     wall s   ×CLI   peak RSS MiB (max; each round)");
   for (const [name, r] of Object.entries(best)) {
     const cli = best[name.replace(/^edge \/build/, "CLI")];
     console.log(
       `${name.padEnd(22)} ${r.seconds.toFixed(2).padStart(8)}  ${
         (r.seconds / cli.seconds).toFixed(2).padStart(5)
-      }  ${r.rssMiB.toFixed(1).padStart(13)}`,
+      }  ${r.rssMiB.toFixed(1).padStart(13)}  (${rss[name].map((m) => m.toFixed(0)).join(", ")})`,
     );
   }
   for (const runtime of ["deno", "node"]) {
