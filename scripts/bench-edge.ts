@@ -26,10 +26,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { writeDirectoryLayout } from "../test/support/oci_index.ts";
 import { type Run, timedRun } from "./timed_run.ts";
 
-const ROOT = resolve(import.meta.dirname ?? ".", "..");
+// Not import.meta.dirname: Deno's types lack it (`deno check` of this file).
+const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const args = process.argv.slice(2);
 const work = "/var/tmp/oci2erofs-bench-edge";
 const V8 = `--v8-flags=${process.env.BENCH_EDGE_V8 ?? "--max-semi-space-size=4"}`;
