@@ -83,9 +83,24 @@ export function normalizePlatform(platform: Platform): Platform {
   };
 }
 
+/** OCI (Go) architecture names besides those {@link ARCHITECTURES} spells. */
+const OCI_ARCHITECTURES = new Set([
+  "ppc64le",
+  "ppc64",
+  "s390x",
+  "riscv64",
+  "mips64le",
+  "mips64",
+  "mipsle",
+  "mips",
+  "loong64",
+  "wasm",
+]);
+
 /**
  * Parses `os/architecture[/variant]` (as `--platform` takes it) into a
- * normalised platform. A lone architecture (`arm64`) means Linux.
+ * normalised platform. A lone architecture (`arm64`) means Linux; any other
+ * lone word (an OS, a typo) is refused rather than read as an architecture.
  *
  * @example
  * ```ts
@@ -97,7 +112,11 @@ export function normalizePlatform(platform: Platform): Platform {
  */
 export function parsePlatform(text: string): Platform {
   const parts = text.trim().split("/");
-  if (parts.length > 3 || parts.some((part) => part === "")) {
+  const lone = parts.length === 1 ? parts[0]!.toLowerCase() : undefined;
+  if (
+    parts.length > 3 || parts.some((part) => !/^[A-Za-z0-9._-]+$/.test(part)) ||
+    (lone !== undefined && !(lone in ARCHITECTURES) && !OCI_ARCHITECTURES.has(lone))
+  ) {
     throw new ImageError(
       `invalid platform ${
         JSON.stringify(text)

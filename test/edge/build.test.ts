@@ -127,6 +127,7 @@ describe("anonymous registry", () => {
         ["", /image is required/],
         ["image=UPPER/Case", /invalid|reference/i],
         [`image=${registry.host}/library/busybox&platform=linux/`, /invalid platform/],
+        [`image=${registry.host}/library/busybox&platform=x`, /invalid platform/],
         [`image=${registry.host}/library/busybox&color=red`, /unknown parameter "color"/],
         [`image=a&image=b`, /more than once/],
         [`image=${registry.host}/library/busybox&z=zstd`, /unknown compression algorithm/],

@@ -55,6 +55,7 @@ describe("parsePlatform and normalizePlatform", () => {
       ["windows/amd64", "windows/amd64"],
       ["arm64", "linux/arm64"],
       ["x86_64", "linux/amd64"],
+      ["riscv64", "linux/riscv64"],
     ];
     for (const [text, normal] of cases) {
       expect(formatPlatform(parsePlatform(text)), text).toBe(normal);
@@ -62,7 +63,9 @@ describe("parsePlatform and normalizePlatform", () => {
   });
 
   it("refuses malformed platforms", () => {
-    for (const bad of ["", "linux/", "/amd64", "linux//v7", "a/b/c/d"]) {
+    for (
+      const bad of ["", "linux/", "/amd64", "linux//v7", "a/b/c/d", "x", "linux", "linux/amd 64"]
+    ) {
       expect(() => parsePlatform(bad), bad).toThrow(ImageError);
     }
     expect(() => parsePlatform("linux/arm/v7/x")).toThrow("expected os/architecture[/variant]");
