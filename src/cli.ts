@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { openFileSpool, spoolDirectoryFor } from "./runtime/file_spool.ts";
 import { type ProcessIo, processIo, runMain } from "./runtime/process.ts";
 import { coalesce } from "./sink/coalesce.ts";
 import { isImageSource } from "./source/spec.ts";
@@ -111,10 +112,18 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
     : undefined;
   const started = performance.now();
   let written = 0;
+  const { spool: spooling, tmpdir: spoolDir, ...layerOptions } = layers;
+  // Only image layers are read twice without it; other sources are files already.
+  const spool = spooling && isImageSource(command.source)
+    ? await openFileSpool(spoolDir ?? spoolDirectoryFor(command.output)).catch((error) => {
+      throw new Error(`cannot create the temporary layer data file: ${describe(error)}`);
+    })
+    : undefined;
   try {
     const conversion = await convert(command.source, {
       ...command.erofs,
-      ...layers,
+      ...layerOptions,
+      spool,
       ...registry,
       clampTime: command.clampTime,
       env: credentialEnvironment(io),
@@ -149,6 +158,7 @@ async function build(command: BuildCommand, io: ProcessIo): Promise<void> {
     }
   } finally {
     progress?.finish();
+    await spool?.close();
   }
 }
 

@@ -64,6 +64,14 @@ export interface LayerChoice {
   readonly blob?: string;
   /** Smaller layer buffers: less memory, a little slower. */
   readonly lowMemory?: boolean;
+  /**
+   * Keep layer file data in a temporary file while reading the layers, so
+   * that they are downloaded and decompressed once (default); false
+   * (`--no-spool`) reads them a second time while writing instead.
+   */
+  readonly spool: boolean;
+  /** Where that file goes (`--tmpdir`); default the output's directory, or TMPDIR for `-`. */
+  readonly tmpdir?: string;
 }
 
 /**
@@ -104,6 +112,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "layer", value: true },
   { name: "blob", value: true },
   { name: "low-memory" },
+  { name: "no-spool" },
+  { name: "tmpdir", value: true },
   { name: "quiet" },
   { name: "help", short: "h" },
   { name: "version", short: "V" },
@@ -183,6 +193,12 @@ Options (named as in mkfs.erofs):
   --blob=DIGEST     build only the layer with this blob digest or diff_id
   --low-memory      buffer less while reading layers (no download ahead, small
                     decoder buffers): ~20 MiB less memory, a few % slower
+  --tmpdir=DIR      where layer file data waits while the layers are read
+                    (default: OUTPUT's directory; TMPDIR when OUTPUT is -);
+                    it takes up to the layers' uncompressed size, and is
+                    deleted as soon as it is created, so nothing is left over
+  --no-spool        keep no layer data on disk: read every layer a second
+                    time while writing (twice the downloads, half the disk)
   --json            print a JSON summary (image digest, platform, layers, inodes,
                     size, seconds per stage) on standard output
   --quiet           no summary on standard error (warnings and errors still)
@@ -385,7 +401,13 @@ export function parseCommand(
     layer: optional("layer", (t) => integer(t, "--layer", -1_000_000, 1_000_000)),
     blob: text("blob"),
     lowMemory: values.has("low-memory") ? true : undefined,
+    spool: !values.has("no-spool"),
+    tmpdir: text("tmpdir"),
   };
+  if (layers.tmpdir === "") throw new UsageError("--tmpdir needs a directory");
+  if (layers.tmpdir !== undefined && !layers.spool) {
+    throw new UsageError("--tmpdir and --no-spool exclude each other");
+  }
   let credentials: RegistryChoice["credentials"];
   const creds = text("creds");
   const username = text("username");

@@ -31,6 +31,8 @@ const NOT_EROFS = new Set<string>(
     "authfile",
     "env",
     "proxy",
+    "lowMemory",
+    "spool",
     "fetch",
     "signal",
     "onProgress",
@@ -114,6 +116,7 @@ export async function convert(
       layer: options.layer,
       blob: options.blob,
       lowMemory: options.lowMemory,
+      spool: options.spool,
       onProgress: onProgress && ((p) => onProgress({ type: "layer", digest: p.name, ...p })),
     });
   } else {

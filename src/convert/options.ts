@@ -7,6 +7,7 @@
  */
 import type { ErofsOptions } from "../erofs/mod.ts";
 import type { Platform } from "../image/types.ts";
+import type { ContentSpool } from "../layers/mod.ts";
 import type { Credentials } from "../registry/auth/mod.ts";
 import type { ProgressEvent } from "./events.ts";
 
@@ -66,6 +67,14 @@ export interface ConvertOptions extends ErofsOptions {
    * layers, about 10% slower on Node). Default false; the edge handler sets it.
    */
   lowMemory?: boolean;
+  /**
+   * Keep the layers' file data here while reading them (image sources), so
+   * that writing the image reads it back instead of downloading and
+   * decompressing every layer a second time: `openFileSpool()` from the
+   * runtime module gives a temporary file that leaves nothing behind. The
+   * caller closes it once the image is written. Default: none.
+   */
+  spool?: ContentSpool;
   /** The `fetch` registry requests go through (a test, a runtime's own); default the global one. */
   fetch?: typeof fetch;
   /** Stops the conversion, and later reads of layer data; promises reject with its reason. */

@@ -13,6 +13,10 @@
  * forward-only read of each layer. Data of files a later layer deleted or
  * replaced is not in the tree, so it is never read again or written.
  *
+ * With a {@link ContentSpool} (`spool` option) there is no second read:
+ * pass 1 appends file data to the spool as the tar goes by, and the writer
+ * reads it from there.
+ *
  * @module
  */
 import type { Image } from "../image/types.ts";
@@ -24,6 +28,7 @@ import { LayerStack } from "./layer_stack.ts";
 import { type LayerInput, LayerReplay } from "./layer_replay.ts";
 import { LayerPrefetch } from "./prefetch.ts";
 import { readTar } from "./tar/mod.ts";
+import { type ContentSpool, SpooledContent } from "./spool.ts";
 import { SMALL_BUFFERS } from "../runtime/node_zlib.ts";
 
 /**
@@ -95,6 +100,14 @@ export interface LayersTreeOptions {
    * sets it. Default false.
    */
   lowMemory?: boolean;
+  /**
+   * Keep file data here during pass 1 (see {@link ContentSpool}), so that
+   * writing the image reads the spool instead of the layers: one download
+   * and decompression instead of two, for as much spool storage as the
+   * layers hold in regular files. The caller closes it after writing.
+   * Default: none (pass 2 reads the layers again).
+   */
+  spool?: ContentSpool;
   /** Called at the start of each layer of pass 1, as its bytes arrive, and at its end. */
   onProgress?: (progress: LayerProgress) => void;
 }
@@ -161,6 +174,7 @@ export async function imageTree(image: Image, options: ImageTreeOptions = {}): P
     signal: options.signal,
     prefetchBytes: options.prefetchBytes,
     lowMemory: options.lowMemory,
+    spool: options.spool,
     onProgress: onProgress && ((p) => onProgress({ ...p, index: selected, count: inputs.length })),
   });
 }
@@ -222,11 +236,11 @@ export async function layersTree(
   layers: readonly LayerInput[],
   options: LayersTreeOptions = {},
 ): Promise<Tree> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, spool } = options;
   const stack = new LayerStack({ keepWhiteouts: options.keepWhiteouts });
   const bufferBytes = options.prefetchBytes ?? (options.lowMemory ? 0 : undefined);
   const buffers = options.lowMemory ? SMALL_BUFFERS : undefined;
-  const replay = new LayerReplay(layers, signal, { bufferBytes }, buffers);
+  const replay = spool ? undefined : new LayerReplay(layers, signal, { bufferBytes }, buffers);
   let sequence = 0;
   const totalSize = layers.every((layer) => layer.size !== undefined)
     ? layers.reduce((sum, layer) => sum + layer.size!, 0)
@@ -277,11 +291,21 @@ export async function layersTree(
       );
       progress(false);
       try {
-        for await (const { entry } of readTar(tar, { signal })) {
-          // File data is skipped by the reader; only pass 2 reads it.
-          const content = entry.type === "file"
-            ? replay.content(index, entries, entry, sequence++)
-            : undefined;
+        for await (const { entry, body } of readTar(tar, { signal })) {
+          let content: SpooledContent | ReturnType<LayerReplay["content"]> | undefined;
+          if (entry.type === "file") {
+            if (spool) {
+              const offset = spool.size;
+              for await (const chunk of body) {
+                const appending = spool.append(chunk);
+                if (appending) await appending;
+              }
+              content = new SpooledContent(spool, offset, entry.size, sequence++);
+            } else {
+              // File data is skipped by the reader; pass 2 reads it again.
+              content = replay!.content(index, entries, entry, sequence++);
+            }
+          }
           entries++;
           changes.apply(entry, content);
         }
@@ -311,7 +335,7 @@ export async function layersTree(
     throw error;
   }
   const tree = stack.finish();
-  replay.seal(tree);
+  replay?.seal(tree);
   return tree;
 }
 

@@ -36,6 +36,7 @@ export {
   OVERLAY_ORIGIN,
 } from "./layer_stack.ts";
 export { type LayerInput, LayerReplay, ReplayContent } from "./layer_replay.ts";
+export { type ContentSpool, SpooledContent } from "./spool.ts";
 export {
   imageTree,
   type ImageTreeOptions,

@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildErofs } from "../../src/erofs/mod.ts";
 import type { Image, LayerBlob } from "../../src/image/types.ts";
-import { imageTree, LayerError, type LayerProgress, ReplayContent } from "../../src/layers/mod.ts";
+import {
+  imageTree,
+  LayerError,
+  type LayerProgress,
+  ReplayContent,
+  SpooledContent,
+} from "../../src/layers/mod.ts";
+import { openFileSpool } from "../../src/runtime/file_spool.ts";
 import { writeImageFile } from "../../src/sink/file.ts";
 import {
   bytesContent,
@@ -383,6 +390,52 @@ describe("imageTree: a flattened multi-layer image", () => {
     expected.add("data", { kind: "directory", meta: metadata(), entries: new Map() });
     put(expected, "data/f0", 0o644, noise(1));
     expectSameTree(await snapshotTree(expected), await mountedSnapshot(path));
+  });
+
+  it("with a spool, reads each layer once and writes the same image", async () => {
+    const plain = await writeImage(await imageTree(imageOf(mainLayers())), "unspooled");
+    const layers = mainLayers();
+    const spool = await openFileSpool(work);
+    try {
+      const tree = await imageTree(imageOf(layers), { spool });
+      const spooled = new Set<SpooledContent>();
+      for (const [, inode] of tree.walk()) {
+        if (inode.kind !== "file") continue;
+        expect(inode.content).toBeInstanceOf(SpooledContent);
+        spooled.add(inode.content as SpooledContent);
+      }
+      // Every regular file of every layer went to the spool, the deleted ones too.
+      expect(spool.size).toBeGreaterThan([...spooled].reduce((sum, c) => sum + c.size, 0));
+      const { path } = await writeImage(tree, "spooled");
+      // Pass 2 read the spool, not the layers: each was opened once, to its end.
+      for (const [i, layer] of layers.entries()) {
+        expect(layer.stats, `layer ${i}`).toMatchObject({ opens: 1, ends: 1, cancels: 0 });
+      }
+      expect(Buffer.compare(readFileSync(path), readFileSync(plain.path))).toBe(0);
+      // Contents serve ranges and repeated reads, in any order.
+      const passwd = tree.get("etc/passwd") as { content: FileContent };
+      expect(Buffer.from(await collect(passwd.content, 5, 9)).toString()).toBe("x:0:");
+      expect(Buffer.from(await collect(passwd.content)).toString()).toBe("root:x:0:0\n");
+      const holes = tree.get("sparse/holes") as { content: FileContent };
+      expect(Buffer.from(await collect(holes.content, (1 << 20) - 2, (1 << 20) + 6))).toEqual(
+        Buffer.from("\0\0DATA\0\0"),
+      );
+    } finally {
+      await spool.close();
+    }
+  });
+
+  it("with a spool, stops at a bad diff_id as without one", async () => {
+    const good = layerBlob(archive(file("f", "x")), "gzip");
+    const wrong = layerBlob(archive(file("f", "x")), "gzip", sha256(text("something else")));
+    const spool = await openFileSpool(work);
+    try {
+      await expect(imageTree(imageOf([good, wrong]), { spool })).rejects.toThrow(
+        `layer ${wrong.descriptor.digest}: the uncompressed layer has digest ${good.diffId}`,
+      );
+    } finally {
+      await spool.close();
+    }
   });
 
   it("checks each layer's diff_id, and names the layer in every error", async () => {
