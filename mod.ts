@@ -8,7 +8,10 @@
  * the command line and an options object (named after mkfs.erofs's
  * options), and returns a {@link Conversion} to stream, pipe or write.
  * Progress arrives as typed {@link ProgressEvent}s. For your own file trees,
- * build a {@link Tree} and pass it to {@link buildErofs}.
+ * build a {@link Tree} and pass it to {@link buildErofs}. On Node and Deno,
+ * `spool: await openFileSpool(dir)` makes image layers download and
+ * decompress once instead of twice, for as much temporary disk space as the
+ * layers' files take (close it after writing).
  *
  * @example
  * ```ts
@@ -38,3 +41,4 @@ export {
   type SourceOptions,
 } from "./src/source/mod.ts";
 export { writeImageFile, type WriteImageOptions } from "./src/sink/file.ts";
+export { openFileSpool, spoolDirectoryFor } from "./src/runtime/file_spool.ts";

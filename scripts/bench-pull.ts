@@ -13,6 +13,9 @@
  * The image is the one of `scripts/bench-layers.ts` (3 gzip layers, 127 MB
  * uncompressed; run that script once first to make it), pushed with skopeo.
  * Best wall time of `rounds` (default 3); peak RSS from `/usr/bin/time`.
+ * oci2erofs runs as users run it (layer file data spooled to a temporary
+ * file beside the output, each layer read once) and, on Deno, also with
+ * `--no-spool` (every layer downloaded and decompressed twice).
  *
  * @module
  */
@@ -47,6 +50,9 @@ try {
     "oci2erofs (node)": `./bin/oci2erofs.js ${ref} '${out}/node.erofs' --plain-http -T0 --quiet`,
     "oci2erofs (deno)":
       `node_modules/.bin/deno run -A --v8-flags=--max-semi-space-size=4 src/cli.ts ${ref} '${out}/deno.erofs' --plain-http -T0 --quiet`,
+    // Without the spool: every layer downloaded and decompressed twice.
+    "oci2erofs (deno, --no-spool)":
+      `node_modules/.bin/deno run -A --v8-flags=--max-semi-space-size=4 src/cli.ts ${ref} '${out}/deno-twice.erofs' --plain-http -T0 --quiet --no-spool`,
   };
   // erofs-utils ≥ 1.9 built with --enable-oci: `--mkfs PATH`, else the one on PATH.
   const mkfs = args.includes("--mkfs") ? args[args.indexOf("--mkfs") + 1] : "mkfs.erofs";
@@ -68,15 +74,15 @@ try {
   console.log(
     `\npull of ${ref} (3 gzip layers, 127 MB uncompressed), best of ${rounds}; ratios against ${refName}`,
   );
-  console.log("tool                          wall s   ×ref   peak RSS MiB");
+  console.log("tool                            wall s   ×ref   peak RSS MiB");
   for (const [name, r] of Object.entries(best)) {
     console.log(
-      `${name.padEnd(28)} ${r.seconds.toFixed(2).padStart(7)}  ${
+      `${name.padEnd(30)} ${r.seconds.toFixed(2).padStart(7)}  ${
         (r.seconds / best[refName].seconds).toFixed(2).padStart(5)
       }  ${r.rssMiB.toFixed(1).padStart(13)}`,
     );
   }
-  for (const name of ["ref", "oci", "node", "deno"]) {
+  for (const name of ["ref", "oci", "node", "deno", "deno-twice"]) {
     const path = join(out, `${name}.erofs`);
     if (existsSync(path)) console.log(`image ${name}.erofs: ${statSync(path).size} bytes`);
   }

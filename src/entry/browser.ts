@@ -54,7 +54,13 @@ export {
 export { openRegistrySource, type RegistrySourceOptions } from "../source/registry.ts";
 export type { Descriptor, Image, ImageConfig, LayerBlob, Platform } from "../image/types.ts";
 export { ImageError } from "../image/errors.ts";
-export { imageTree, type ImageTreeOptions, LayerError, type LayerProgress } from "../layers/mod.ts";
+export {
+  type ContentSpool,
+  imageTree,
+  type ImageTreeOptions,
+  LayerError,
+  type LayerProgress,
+} from "../layers/mod.ts";
 export { DecompressError } from "../layers/decompress/errors.ts";
 export { buildErofs, ErofsError, type ErofsImage, type ErofsOptions } from "../erofs/mod.ts";
 export {
