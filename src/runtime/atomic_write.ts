@@ -68,7 +68,10 @@ async function writeBody(
   await writeAt(handle, seekable.head(), 0);
 }
 
-/** Bytes gathered before one `writev`. */
+/** Whether this is Deno, whose `FileHandle.writev` copies (see `writeChunks`). */
+const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+
+/** Bytes gathered before one `writev` (a flush holds less than twice this). */
 const GATHER_BYTES = 1 << 20;
 /** Pieces gathered before one `writev` (IOV_MAX is 1024 on Linux). */
 const GATHER_PIECES = 1024;
@@ -85,9 +88,21 @@ async function writeChunks(
 ): Promise<void> {
   let pending: Uint8Array[] = [];
   let bytes = 0;
+  // Deno's `writev` concatenates the pieces into a new buffer each time:
+  // a megabyte of garbage per call, which V8 frees late (about 10 MiB of
+  // peak RSS on a 120 MB image). Copying into one reused buffer costs the
+  // same and leaves none. Node's `writev` is the system call: no copy.
+  const copyInto = IS_DENO ? new Uint8Array(2 * GATHER_BYTES) : undefined;
   const flush = async () => {
     if (pending.length === 1) await writeAll(handle, pending[0]);
-    else if (pending.length > 1) {
+    else if (copyInto && pending.length > 1) {
+      let at = 0;
+      for (const piece of pending) {
+        copyInto.set(piece, at);
+        at += piece.length;
+      }
+      await writeAll(handle, copyInto.subarray(0, at));
+    } else if (pending.length > 1) {
       const { bytesWritten } = await handle.writev(pending);
       // A short writev (rare on files) finishes piece by piece.
       if (bytesWritten < bytes) {
@@ -107,6 +122,12 @@ async function writeChunks(
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
     if (chunk.length === 0) continue;
+    if (chunk.length >= GATHER_BYTES) {
+      // Big enough alone (and it keeps a flush below twice GATHER_BYTES).
+      await flush();
+      await writeAll(handle, chunk);
+      continue;
+    }
     pending.push(chunk);
     bytes += chunk.length;
     if (bytes >= GATHER_BYTES || pending.length >= GATHER_PIECES) await flush();

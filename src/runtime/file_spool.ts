@@ -6,7 +6,9 @@
  * returns when the descriptor closes. Where unlinking an open file is not
  * allowed (Windows), it is removed on {@link ContentSpool.close}.
  *
- * Appends are gathered into 1 MiB writes; reads are positional (`pread`).
+ * Appends are gathered into 1 MiB writes; reads are positional (`pread`),
+ * and small ones read a 1 MiB window ahead, since the writer reads files
+ * back in the order they were appended.
  * Both are synchronous: they hit the page cache, and the thread-pool round
  * trips of the promise API cost more than the copies (and would queue
  * behind the `node:zlib` decoders, which share that pool).
@@ -79,6 +81,9 @@ class FileSpool implements ContentSpool {
   #gathered = 0;
   /** Bytes in the file. */
   #written = 0;
+  /** Bytes read ahead from the file, and where they start in it. */
+  #window: Uint8Array = new Uint8Array(0);
+  #windowStart = 0;
   #closed = false;
 
   constructor(fd: number, path: string | undefined) {
@@ -121,24 +126,50 @@ class FileSpool implements ContentSpool {
     while (position < stop) {
       this.#check();
       const want = Math.min(READ_BYTES, stop - position);
-      // A fresh buffer each time: consumers may keep chunks. Unzeroed (and
-      // pooled when small): it is filled whole below.
-      const buffer: Uint8Array = Buffer.allocUnsafe(want);
-      let filled = 0;
-      while (filled < want) {
-        const n = readSync(this.#fd, buffer, filled, want - filled, position + filled);
-        if (n === 0) throw new Error(`spool file ends at ${position + filled}, before ${stop}`);
-        filled += n;
+      const window = this.#window;
+      if (position >= this.#windowStart && position + want <= this.#windowStart + window.length) {
+        const from = position - this.#windowStart;
+        position += want;
+        yield window.subarray(from, from + want);
+        continue;
       }
+      if (want < READ_BYTES) {
+        // A small read: the writer reads files in the order they were
+        // appended, so read ahead a whole window and serve the next files
+        // from it (one system call and one buffer for many small files).
+        this.#window = this.#readFresh(position, Math.min(READ_BYTES, this.#written - position));
+        this.#windowStart = position;
+        continue;
+      }
+      const buffer = this.#readFresh(position, want);
       position += want;
       yield buffer;
     }
+  }
+
+  /**
+   * `length` bytes from `position` in a new buffer. Never one that was
+   * handed out: consumers may keep chunks (the writer passes them on).
+   */
+  #readFresh(position: number, length: number): Uint8Array {
+    // Unzeroed (and pooled when small): it is filled whole below.
+    const buffer: Uint8Array = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = readSync(this.#fd, buffer, filled, length - filled, position + filled);
+      if (n === 0) {
+        throw new Error(`spool file ends at ${position + filled}, before ${position + length}`);
+      }
+      filled += n;
+    }
+    return buffer;
   }
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#gather = Buffer.alloc(0);
+    this.#window = new Uint8Array(0);
     closeSync(this.#fd);
     if (this.#path !== undefined) rmSync(this.#path, { force: true });
     return Promise.resolve();
