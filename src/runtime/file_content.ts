@@ -31,6 +31,7 @@ const READ_SIZE = 1 << 20;
 export function fileRegionContent(path: string, offset: number, size: number): FileContent {
   return {
     size,
+    file: { path, offset },
     async *stream(start = 0, end = size) {
       if (start < 0 || end > size || start > end) {
         throw new RangeError(`${path}: range [${start}, ${end}) outside 0…${size}`);

@@ -24,7 +24,10 @@ export interface CompressRequest {
   id: number;
   algorithm: CompressionAlgorithm;
   level: number;
-  bytes: Uint8Array;
+  /** The file's bytes; or, instead, `file`: where the worker reads them itself. */
+  bytes?: Uint8Array;
+  /** With `plain`: send the bytes back when compression would not save a block. */
+  file?: { path: string; offset: number; plain: boolean };
   params: { size: number; blockSize: number; pclusterSize: number; maxInline: number };
 }
 
@@ -44,12 +47,42 @@ export type CompressResponse =
     blocks: number;
     inline: Uint8Array | undefined;
     data: Uint8Array;
+    /** For a `file` request that compression would not shrink by a block: the bytes read. */
+    raw?: Uint8Array;
   }
   | { id: number; error: string };
 
 let encoder: Promise<FixedOutputEncoder> | undefined;
 let encoderKey = "";
 let scratch = new Uint8Array(0);
+/** Where `file` requests are read into, grown to the largest file so far. */
+let input = new Uint8Array(0);
+let fs: Promise<typeof import("node:fs")> | undefined;
+
+/** `size` bytes at `offset` of `path`, into `input` (reused: the caller copies what it keeps). */
+async function readRegion(path: string, offset: number, size: number): Promise<Uint8Array> {
+  const { closeSync, openSync, readSync } = await (fs ??= import("node:fs"));
+  if (input.length < size) input = new Uint8Array(Math.max(size, input.length * 2, 1 << 16));
+  const bytes = input.subarray(0, size);
+  const fd = openSync(path, "r");
+  try {
+    let filled = 0;
+    while (filled < size) {
+      const n = readSync(fd, bytes, filled, size - filled, offset + filled);
+      if (n === 0) {
+        throw new Error(
+          `${path}: ends at byte ${offset + filled}, before ${
+            offset + size
+          } (did it change while being read?)`,
+        );
+      }
+      filled += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+}
 /** Requests run one after another: they share the encoder and the scratch buffer. */
 let previous: Promise<unknown> = Promise.resolve();
 
@@ -62,7 +95,9 @@ async function handle(request: CompressRequest): Promise<[CompressResponse, Arra
   if (scratch.length !== request.params.pclusterSize) {
     scratch = new Uint8Array(request.params.pclusterSize);
   }
-  const result = await compressWhole(request.bytes, await encoder, { ...request.params, scratch });
+  const { params, file } = request;
+  const bytes = file ? await readRegion(file.path, file.offset, params.size) : request.bytes!;
+  const result = await compressWhole(bytes, await encoder, { ...params, scratch });
   const data = new Uint8Array(result.data.reduce((n, d) => n + d.length, 0));
   let at = 0;
   for (const part of result.data) {
@@ -72,12 +107,18 @@ async function handle(request: CompressRequest): Promise<[CompressResponse, Arra
   const inline = result.inline?.slice();
   const transfer = [data.buffer as ArrayBuffer];
   if (inline) transfer.push(inline.buffer as ArrayBuffer);
+  // The caller stores such a file plain; only here are its bytes.
+  const raw = file?.plain && result.blocks >= Math.ceil(params.size / params.blockSize)
+    ? bytes.slice()
+    : undefined;
+  if (raw) transfer.push(raw.buffer as ArrayBuffer);
   return [{
     id: request.id,
     extents: result.extents,
     blocks: result.blocks,
     inline,
     data,
+    raw,
   }, transfer];
 }
 

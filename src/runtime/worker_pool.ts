@@ -79,7 +79,7 @@ export async function startCompressionPool(
     ? new URL(source, import.meta.url)
     : new URL(compression.workerUrl, import.meta.url);
   const pending = new Map<number, {
-    resolve: (result: WholeFileResult) => void;
+    resolve: (result: WholeFileResult & { raw?: Uint8Array }) => void;
     reject: (error: Error) => void;
   }>();
   const onResponse = (response: CompressResponse) => {
@@ -93,6 +93,7 @@ export async function startCompressionPool(
         blocks: response.blocks,
         inline: response.inline,
         data: response.data.length > 0 ? [response.data] : [],
+        raw: response.raw,
       });
     }
   };
@@ -134,28 +135,39 @@ export async function startCompressionPool(
   const ports = Array.from({ length: workers }, spawn);
   const load = new Array<number>(workers).fill(0);
   let nextId = 0;
+  /** Sends a request to the least busy worker (ties: the lowest index). */
+  const send = (request: Omit<CompressRequest, "id" | "algorithm" | "level">) => {
+    const id = nextId++;
+    const index = load.indexOf(Math.min(...load));
+    load[index]++;
+    return new Promise<WholeFileResult & { raw?: Uint8Array }>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      ports[index].post({
+        id,
+        algorithm: compression.algorithm,
+        level: compression.level,
+        ...request,
+      });
+    }).finally(() => load[index]--);
+  };
+  // Reading files in the workers saves the calling thread the reads and the
+  // copies to the workers (Node: 1.3 of its 2.6 s on a 177 MB tree); only
+  // where workers have `node:fs` too, i.e. not in browsers.
+  const workersReadFiles = typeof WebWorker !== "function" ||
+    typeof (globalThis as { Deno?: unknown }).Deno === "object";
   return {
     size: workers,
     compress(bytes, params) {
-      const id = nextId++;
-      // The least busy worker; ties go to the lowest index.
-      const index = load.indexOf(Math.min(...load));
-      load[index]++;
-      return new Promise<WholeFileResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // A view into a larger buffer would be cloned whole: send a tight copy.
-        const tight = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-          ? bytes
-          : bytes.slice();
-        ports[index].post({
-          id,
-          algorithm: compression.algorithm,
-          level: compression.level,
-          bytes: tight,
-          params,
-        });
-      }).finally(() => load[index]--);
+      // A view into a larger buffer would be cloned whole: send a tight copy.
+      const tight = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes
+        : bytes.slice();
+      return send({ bytes: tight, params });
     },
+    compressFile: workersReadFiles
+      ? (file, params) =>
+        send({ file: { path: file.path, offset: file.offset, plain: file.plain }, params })
+      : undefined,
     close() {
       for (const port of ports) port.terminate();
       onFailure("pool closed");

@@ -31,10 +31,30 @@ export interface FileContent {
    */
   readonly sequence?: number;
   /**
+   * Where the bytes lie in a local file, when they do (`dir:` and `tar:`
+   * sources): compression workers then read them themselves instead of
+   * being sent copies. The bytes are `size` bytes from `offset`.
+   */
+  readonly file?: FileRegion;
+  /**
    * Streams bytes `[start, end)` (defaults: the whole file). The total yielded
    * must equal `end − start`; the writer checks this and fails otherwise.
    */
   stream(start?: number, end?: number): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A place in a local file: its path and a byte offset.
+ *
+ * @example
+ * ```ts
+ * import type { FileRegion } from "./content.ts";
+ * const member: FileRegion = { path: "rootfs.tar", offset: 1536 };
+ * ```
+ */
+export interface FileRegion {
+  readonly path: string;
+  readonly offset: number;
 }
 
 /**

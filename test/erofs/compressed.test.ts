@@ -208,6 +208,9 @@ describe("worker threads", () => {
     expect(images["1"]).toEqual(images["0"]);
     expect(images["3"]).toEqual(images["0"]);
     expect(images["0"].size).toBeGreaterThan(0);
+    expect(images["dir:1"]).toEqual(images["dir:0"]);
+    expect(images["dir:3"]).toEqual(images["dir:0"]);
+    expect(images["dir:0"].size).toBeGreaterThan(0);
   }, 120_000);
 });
 

@@ -1,17 +1,22 @@
 /**
  * Run by compressed.test.ts under Deno (whose Web Workers run TypeScript
  * sources; Node's worker_threads need the built `.js`): builds the seeded
- * random corpus compressed with 0, 1 and 3 worker threads and prints each
- * image's SHA-256 and size as JSON.
+ * random corpus compressed with 0, 1 and 3 worker threads, from memory and
+ * from a directory (whose files the workers read themselves), and prints
+ * each image's SHA-256 and size as JSON.
  *
  *     deno run -A test/erofs/compressed_workers_script.ts ALGORITHM LEVEL PCLUSTER ZTAIL
  *
  * @module
  */
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { buildErofs } from "../../src/erofs/mod.ts";
-import { generatedContent, metadata } from "../../src/tree/mod.ts";
+import { readDirectoryTree } from "../../src/runtime/fs.ts";
+import { generatedContent, metadata, type Tree } from "../../src/tree/mod.ts";
+import { materializeTree } from "../support/materialize.ts";
 import { randomTree } from "../support/random-tree.ts";
 
 const [algorithm, level, pclusterSize, ztail] = process.argv.slice(2);
@@ -32,7 +37,20 @@ tree.add(
   },
 );
 const results: Record<string, { sha256: string; size: number }> = {};
-for (const workers of [0, 1, 3]) {
+// The same tree on disk, read as a dir: source: its contents are file
+// regions, which workers read themselves (the calling thread sends paths).
+const dir = mkdtempSync(join("/var/tmp", "oci2erofs-workers-"));
+try {
+  await materializeTree(tree, dir);
+  const onDisk = await readDirectoryTree(dir);
+  for (const workers of [0, 1, 3]) results[`dir:${workers}`] = await build(onDisk, workers);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+for (const workers of [0, 1, 3]) results[workers] = await build(tree, workers);
+console.log(JSON.stringify(results));
+
+async function build(tree: Tree, workers: number): Promise<{ sha256: string; size: number }> {
   const image = await buildErofs(tree, {
     compression: {
       algorithm: algorithm as "lz4" | "lz4hc" | "deflate",
@@ -44,6 +62,5 @@ for (const workers of [0, 1, 3]) {
   });
   const hash = createHash("sha256");
   for await (const chunk of image.chunks()) hash.update(chunk);
-  results[workers] = { sha256: hash.digest("hex"), size: image.size! };
+  return { sha256: hash.digest("hex"), size: image.size! };
 }
-console.log(JSON.stringify(results));

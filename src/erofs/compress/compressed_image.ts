@@ -359,7 +359,9 @@ export class SeekableImage implements ErofsImage {
         cursor += result.blocks;
         return;
       }
-      yield* flatFile(node, job.raw, fileTails, cursor, blockSize);
+      const raw = job.raw ?? result?.raw;
+      if (!raw) throw new ErofsError("no bytes came back to store the file plain", node.path);
+      yield* flatFile(node, raw, fileTails, cursor, blockSize);
       cursor += node.dataBlocks;
     };
     const enqueue = (job: Job) => {
@@ -381,8 +383,33 @@ export class SeekableImage implements ErofsImage {
           // Large files are read as they stream, in segments that are
           // compressed independently (in parallel with workers): each
           // segment starts a new extent on an lcluster boundary.
-          const window = new ByteWindow(inode.content.stream(0, node.size));
           const state: SegmentState = { extents: [], blocks: 0, inline: undefined, start: 0 };
+          const file = inode.content.file;
+          if (file && compressor.compressFile) {
+            // Workers read the segments themselves, as for smaller files.
+            for (let offset = 0; offset < node.size; offset += SEGMENT) {
+              const end = Math.min(node.size, offset + SEGMENT);
+              const last = end === node.size;
+              const params = {
+                ...layout,
+                size: end - offset,
+                maxInline: last ? layout.maxInline : 0,
+              };
+              const region = { path: file.path, offset: file.offset + offset, plain: false };
+              const full = enqueue({
+                node,
+                raw: undefined,
+                indexBytes,
+                segment: { state, offset, last },
+                result: compressor.compressFile(region, params).catch((e) => {
+                  throw withPath(e, node.path);
+                }),
+              });
+              if (full) yield* commit(queue.shift()!);
+            }
+            continue;
+          }
+          const window = new ByteWindow(inode.content.stream(0, node.size));
           try {
             for (let offset = 0; offset < node.size; offset += SEGMENT) {
               const end = Math.min(node.size, offset + SEGMENT);
@@ -417,6 +444,20 @@ export class SeekableImage implements ErofsImage {
             await window.close();
             throw error;
           }
+          continue;
+        }
+        const file = inode.content.file;
+        if (tryCompress && file && compressor.compressFile) {
+          // The worker reads the file; nothing of it passes through here.
+          const full = enqueue({
+            node,
+            raw: undefined,
+            indexBytes,
+            result: compressor.compressFile({ ...file, plain: true }, layout).catch((e) => {
+              throw withPath(e, node.path);
+            }),
+          });
+          if (full) yield* commit(queue.shift()!);
           continue;
         }
         const raw = await readWhole(inode.content.stream(0, node.size), node.size, node.path);
@@ -495,9 +536,10 @@ export class SeekableImage implements ErofsImage {
  */
 interface Job {
   node: PlannedInode;
-  raw: Uint8Array;
+  /** The bytes read; `undefined` when a worker read them (it sends them back if needed). */
+  raw: Uint8Array | undefined;
   indexBytes: number;
-  result: Promise<WholeFileResult | undefined>;
+  result: Promise<(WholeFileResult & { raw?: Uint8Array }) | undefined>;
   segment?: { state: SegmentState; offset: number; last: boolean };
 }
 
@@ -559,7 +601,9 @@ function* flatFile(
   if (full > 0) yield raw.subarray(0, full);
   const pad = node.dataBlocks * blockSize - full;
   if (node.dataBlocks > 0 && pad > 0) yield new Uint8Array(pad);
-  if (node.tail > 0) fileTails.set(node, raw.subarray(full));
+  // A copy: the tail waits for the metadata, at the end of the image, and a
+  // view would keep the whole chunk it came in alive until then.
+  if (node.tail > 0) fileTails.set(node, raw.slice(full));
 }
 
 /** Reads exactly `size` bytes of content into one array. */

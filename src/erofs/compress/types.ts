@@ -105,6 +105,18 @@ export interface WholeFileCompressor {
     bytes: Uint8Array,
     params: { size: number; blockSize: number; pclusterSize: number; maxInline: number },
   ): Promise<WholeFileResult>;
+  /**
+   * Like {@link compress}, for `params.size` bytes at `file.offset` of the
+   * local file `file.path`, which the compressor reads itself (workers on
+   * Node and Deno: the bytes then never pass through the calling thread).
+   * With `file.plain`, when compression would not save a block (`blocks` ≥
+   * the file's blocks) the result also carries the bytes read, as `raw`, to
+   * store them plain.
+   */
+  compressFile?(
+    file: { path: string; offset: number; plain: boolean },
+    params: { size: number; blockSize: number; pclusterSize: number; maxInline: number },
+  ): Promise<WholeFileResult & { raw?: Uint8Array }>;
   /** Stops the workers. */
   close(): void;
 }
