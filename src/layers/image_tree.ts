@@ -25,7 +25,7 @@ import type { Tree } from "../tree/mod.ts";
 import { LayerError } from "./apply.ts";
 import { decompressedStream } from "./decompress/mod.ts";
 import { LayerStack } from "./layer_stack.ts";
-import { type LayerInput, LayerReplay } from "./layer_replay.ts";
+import { type LayerInput, LayerReplay, type ReplayContent } from "./layer_replay.ts";
 import { LayerPrefetch } from "./prefetch.ts";
 import { readTar } from "./tar/mod.ts";
 import { type ContentSpool, SpooledContent } from "./spool.ts";
@@ -292,7 +292,7 @@ export async function layersTree(
       progress(false);
       try {
         for await (const { entry, body } of readTar(tar, { signal })) {
-          let content: SpooledContent | ReturnType<LayerReplay["content"]> | undefined;
+          let content: SpooledContent | ReplayContent | undefined;
           if (entry.type === "file") {
             if (spool) {
               const offset = spool.size;
