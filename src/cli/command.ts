@@ -165,9 +165,9 @@ Options (named as in mkfs.erofs):
                     the block size up to 1 MiB (default one block; above one
                     block needs Linux 5.13 or later)
   -E ztailpacking   store compressed files' tails inline (Linux 5.17 or later)
-  --workers=N       compress on N worker threads (default: one per core for
-                    lz4hc and deflate, none for lz4; 0: none); the image is
-                    the same whatever N
+  --workers=N       compress on N worker threads (default: one per core; for
+                    lz4 only when the files are read from disk, as with dir:
+                    and tar:; 0: none); the image is the same whatever N
   -T SECONDS        give every inode this mtime, nanoseconds 0
   -U UUID           volume UUID, "clear" or "random" (default: derived from the
                     image, so equal inputs give equal images)

@@ -272,7 +272,7 @@ export async function buildErofs(tree: Tree, options: ErofsOptions = {}): Promis
     return compressedImage(
       planNodes(tree, resolved),
       (c) => createEncoder(c.algorithm, c.level),
-      (c) => startCompressionPool(c.workers, c),
+      (c, fileBacked) => startCompressionPool(c.workers, c, fileBacked),
     );
   }
   const plan = planImage(tree, resolved);

@@ -30,9 +30,10 @@ export interface CompressionOptions {
   ztailpacking?: boolean;
   /**
    * Worker threads that compress files in parallel (`--workers`); 0 keeps
-   * compression on the calling thread. Default: none for LZ4 (its encoder
-   * costs less than the hand-over), one per core for LZ4HC and DEFLATE (0
-   * on a single core). The image is the same whatever the number.
+   * compression on the calling thread. Default: one per core (0 on a
+   * single core); for LZ4 only when most data lies in local files, which
+   * workers read themselves (otherwise its encoder costs less than handing
+   * the bytes over). The image is the same whatever the number.
    */
   workers?: number;
   /**

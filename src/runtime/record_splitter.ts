@@ -45,8 +45,9 @@ export class RecordSplitter {
       this.#onRecord(bytes.subarray(start, end));
       start = end + 1;
     }
-    // A copy, so the chunk (which the caller may reuse) is not kept alive.
-    this.#carry = bytes.slice(start);
+    // A copy, so the chunk (which the caller may reuse) is not kept alive;
+    // not `slice()`, which is a view on the `Buffer`s child processes give.
+    this.#carry = new Uint8Array(bytes.subarray(start));
   }
 
   /** The bytes after the last separator so far: an unfinished record. */

@@ -104,12 +104,12 @@ async function handle(request: CompressRequest): Promise<[CompressResponse, Arra
     data.set(part, at);
     at += part.length;
   }
-  const inline = result.inline?.slice();
+  const inline = result.inline && new Uint8Array(result.inline);
   const transfer = [data.buffer as ArrayBuffer];
   if (inline) transfer.push(inline.buffer as ArrayBuffer);
   // The caller stores such a file plain; only here are its bytes.
   const raw = file?.plain && result.blocks >= Math.ceil(params.size / params.blockSize)
-    ? bytes.slice()
+    ? new Uint8Array(bytes)
     : undefined;
   if (raw) transfer.push(raw.buffer as ArrayBuffer);
   return [{

@@ -177,6 +177,8 @@ export function compressedImage(
  */
 export type PoolFactory = (
   compression: ResolvedCompression,
+  /** Whether most bytes to compress lie in local files, which workers read themselves. */
+  fileBacked: boolean,
 ) => Promise<WholeFileCompressor | undefined>;
 
 /**
@@ -288,7 +290,14 @@ export class SeekableImage implements ErofsImage {
     yield new Uint8Array(headBlocks * blockSize);
     let cursor = headBlocks;
 
-    const pool = this.#pool ? await this.#pool(compression) : undefined;
+    let fileBytes = 0;
+    let allBytes = 0;
+    for (const node of dataOrder) {
+      if (node.inode.kind !== "file") continue;
+      allBytes += node.size;
+      if (node.inode.content.file) fileBytes += node.size;
+    }
+    const pool = this.#pool ? await this.#pool(compression, 2 * fileBytes >= allBytes) : undefined;
     const inThread: WholeFileCompressor = {
       size: 1,
       compress: (bytes, params) => compressWhole(bytes, encoder, { ...params, scratch }),
@@ -417,7 +426,9 @@ export class SeekableImage implements ErofsImage {
               if (window.end < end) {
                 throw new ErofsError(`content ended early (size ${node.size})`, node.path);
               }
-              const bytes = window.view(offset, end).slice();
+              // A copy (not `slice()`, a view on a Node `Buffer`): the
+              // window reuses its memory once released.
+              const bytes = new Uint8Array(window.view(offset, end));
               window.release(end);
               const last = end === node.size;
               const params = {
@@ -602,8 +613,9 @@ function* flatFile(
   const pad = node.dataBlocks * blockSize - full;
   if (node.dataBlocks > 0 && pad > 0) yield new Uint8Array(pad);
   // A copy: the tail waits for the metadata, at the end of the image, and a
-  // view would keep the whole chunk it came in alive until then.
-  if (node.tail > 0) fileTails.set(node, raw.slice(full));
+  // view would keep the whole chunk it came in alive until then. (Not
+  // `slice()`: on a Node `Buffer` that is a view too.)
+  if (node.tail > 0) fileTails.set(node, new Uint8Array(raw.subarray(full)));
 }
 
 /** Reads exactly `size` bytes of content into one array. */

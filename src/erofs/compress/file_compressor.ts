@@ -130,7 +130,7 @@ export async function* compressFile(
         break;
       }
       if (rest <= maxInline && rest < blockSize) {
-        inline = window.view(pos, size).slice();
+        inline = new Uint8Array(window.view(pos, size)); // a copy, even of a Buffer
         extents.push({ start: pos, plain: true, blocks: 0, inline: true });
         pos = size;
         break;
