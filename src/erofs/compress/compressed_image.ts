@@ -81,6 +81,8 @@ export const WHOLE_FILE_LIMIT = 4 << 20;
  * partly filled block per segment.
  */
 export const SEGMENT = 4 << 20;
+/** Input of the jobs queued for workers, at most (see `limit`). */
+const QUEUE_BYTES = 32 << 20;
 
 /** Largest piece handed to a sink at once from the in-memory metadata. */
 const PIECE = 1 << 20;
@@ -307,8 +309,12 @@ export class SeekableImage implements ErofsImage {
     // Files are read in data order and compressed up to `limit` at a time;
     // results are committed (given blocks) strictly in that order, so the
     // image is the same whatever the number of workers.
-    const limit = pool ? pool.size * 4 : 1;
+    // Up to 16 jobs per worker and QUEUE_BYTES of their input: a large
+    // file's segments at the head of the queue must not leave the other
+    // workers idle (4 per worker left them a quarter idle).
+    const limit = pool ? pool.size * 16 : 1;
     const queue: Job[] = [];
+    let queuedBytes = 0;
     const fileParams = (node: PlannedInode) => {
       const headSize = inodeHeadSize(node);
       const indexBytes = compactIndexBytes(node.size, blockSize, headSize, twoB);
@@ -346,6 +352,7 @@ export class SeekableImage implements ErofsImage {
     };
     const commit = async function* (job: Job): AsyncGenerator<Uint8Array> {
       const { node } = job;
+      queuedBytes -= job.bytes;
       const result = await job.result;
       if (job.segment) {
         // A piece of a large file: always compressed, pieces in order.
@@ -376,7 +383,8 @@ export class SeekableImage implements ErofsImage {
     const enqueue = (job: Job) => {
       job.result.catch(() => {}); // awaited (and thrown) in order by commit
       queue.push(job);
-      return queue.length >= limit;
+      queuedBytes += job.bytes;
+      return queue.length >= limit || queuedBytes >= QUEUE_BYTES;
     };
 
     try {
@@ -407,6 +415,7 @@ export class SeekableImage implements ErofsImage {
               const region = { path: file.path, offset: file.offset + offset, plain: false };
               const full = enqueue({
                 node,
+                bytes: end - offset,
                 raw: undefined,
                 indexBytes,
                 segment: { state, offset, last },
@@ -438,6 +447,7 @@ export class SeekableImage implements ErofsImage {
               };
               const full = enqueue({
                 node,
+                bytes: end - offset,
                 raw: bytes,
                 indexBytes,
                 segment: { state, offset, last },
@@ -462,6 +472,7 @@ export class SeekableImage implements ErofsImage {
           // The worker reads the file; nothing of it passes through here.
           const full = enqueue({
             node,
+            bytes: node.size,
             raw: undefined,
             indexBytes,
             result: compressor.compressFile({ ...file, plain: true }, layout).catch((e) => {
@@ -475,6 +486,7 @@ export class SeekableImage implements ErofsImage {
         const result = tryCompress ? compressor.compress(raw, layout) : Promise.resolve(undefined);
         const full = enqueue({
           node,
+          bytes: node.size,
           raw,
           indexBytes,
           result: result.catch((e) => {
@@ -547,6 +559,8 @@ export class SeekableImage implements ErofsImage {
  */
 interface Job {
   node: PlannedInode;
+  /** Bytes of input (the file, or the segment). */
+  bytes: number;
   /** The bytes read; `undefined` when a worker read them (it sends them back if needed). */
   raw: Uint8Array | undefined;
   indexBytes: number;
