@@ -138,11 +138,15 @@ export async function startCompressionPool(
   const ports = Array.from({ length: workers }, spawn);
   const load = new Array<number>(workers).fill(0);
   let nextId = 0;
-  /** Sends a request to the least busy worker (ties: the lowest index). */
+  /**
+   * Sends a request to the least busy worker (ties: the lowest index), busy
+   * meaning bytes queued: files differ in size by orders of magnitude.
+   */
   const send = (request: Omit<CompressRequest, "id" | "algorithm" | "level">) => {
     const id = nextId++;
     const index = load.indexOf(Math.min(...load));
-    load[index]++;
+    const weight = request.params.size + 4096; // a little for the hand-over itself
+    load[index] += weight;
     return new Promise<WholeFileResult & { raw?: Uint8Array }>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       ports[index].post({
@@ -151,7 +155,7 @@ export async function startCompressionPool(
         level: compression.level,
         ...request,
       });
-    }).finally(() => load[index]--);
+    }).finally(() => load[index] -= weight);
   };
   // Reading files in the workers saves the calling thread the reads and the
   // copies to the workers (Node: 1.3 of its 2.6 s on a 177 MB tree); only
