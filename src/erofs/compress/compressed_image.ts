@@ -401,68 +401,54 @@ export class SeekableImage implements ErofsImage {
           // compressed independently (in parallel with workers): each
           // segment starts a new extent on an lcluster boundary.
           const state: SegmentState = { extents: [], blocks: 0, inline: undefined, start: 0 };
-          const file = inode.content.file;
-          if (file && compressor.compressFile) {
-            // Workers read the segments themselves, as for smaller files.
-            for (let offset = 0; offset < node.size; offset += SEGMENT) {
-              const end = Math.min(node.size, offset + SEGMENT);
-              const last = end === node.size;
-              const params = {
-                ...layout,
-                size: end - offset,
-                maxInline: last ? layout.maxInline : 0,
-              };
-              const region = { path: file.path, offset: file.offset + offset, plain: false };
-              const full = enqueue({
-                node,
-                bytes: end - offset,
-                raw: undefined,
-                indexBytes,
-                segment: { state, offset, last },
-                result: compressor.compressFile(region, params).catch((e) => {
-                  throw withPath(e, node.path);
-                }),
-              });
-              if (full) yield* commit(queue.shift()!);
-            }
-            continue;
-          }
-          const window = new ByteWindow(inode.content.stream(0, node.size));
+          // Workers that read files take each segment from the file itself.
+          const file = compressor.compressFile ? inode.content.file : undefined;
+          const window = file ? undefined : new ByteWindow(inode.content.stream(0, node.size));
           try {
             for (let offset = 0; offset < node.size; offset += SEGMENT) {
               const end = Math.min(node.size, offset + SEGMENT);
-              await window.fill(end);
-              if (window.end < end) {
-                throw new ErofsError(`content ended early (size ${node.size})`, node.path);
-              }
-              // A copy (not `slice()`, a view on a Node `Buffer`): the
-              // window reuses its memory once released.
-              const bytes = new Uint8Array(window.view(offset, end));
-              window.release(end);
               const last = end === node.size;
               const params = {
                 ...layout,
                 size: end - offset,
                 maxInline: last ? layout.maxInline : 0,
               };
+              let raw: Uint8Array | undefined;
+              let result: Promise<WholeFileResult>;
+              if (file) {
+                const region = { path: file.path, offset: file.offset + offset, plain: false };
+                result = compressor.compressFile!(region, params);
+              } else {
+                await window!.fill(end);
+                if (window!.end < end) {
+                  throw new ErofsError(`content ended early (size ${node.size})`, node.path);
+                }
+                // A copy (not `slice()`, a view on a Node `Buffer`): the
+                // window reuses its memory once released.
+                raw = new Uint8Array(window!.view(offset, end));
+                window!.release(end);
+                result = compressor.compress(raw, params);
+              }
               const full = enqueue({
                 node,
                 bytes: end - offset,
-                raw: bytes,
+                raw,
                 indexBytes,
                 segment: { state, offset, last },
-                result: compressor.compress(bytes, params).catch((e) => {
+                result: result.catch((e) => {
                   throw withPath(e, node.path);
                 }),
               });
               if (full) yield* commit(queue.shift()!);
             }
-            await window.fill(node.size + 1);
-            if (window.end > node.size) {
-              throw new ErofsError(`content is longer than its size ${node.size}`, node.path);
+            if (window) {
+              await window.fill(node.size + 1);
+              if (window.end > node.size) {
+                throw new ErofsError(`content is longer than its size ${node.size}`, node.path);
+              }
             }
           } catch (error) {
-            await window.close();
+            await window?.close();
             throw error;
           }
           continue;
