@@ -46,20 +46,12 @@ export function fileRegionContent(path: string, offset: number, size: number): F
         while (position < stop) {
           const want = Math.min(READ_SIZE, stop - position);
           // A fresh buffer each time: sinks may still hold the previous one.
-          // Unzeroed (and pooled when small): the loop below fills it whole.
-          const buffer: Uint8Array = Buffer.allocUnsafe(want);
-          let filled = 0;
-          while (filled < want) {
-            const bytesRead = readSync(fd, buffer, filled, want - filled, position + filled);
-            if (bytesRead === 0) {
-              throw new Error(
-                `${path}: ends at byte ${
-                  position + filled
-                }, before ${stop} (did it change while being read?)`,
-              );
-            }
-            filled += bytesRead;
-          }
+          const buffer = readFreshSync(
+            fd,
+            position,
+            want,
+            (at) => `${path}: ends at byte ${at}, before ${stop} (did it change while being read?)`,
+          );
           position += want;
           yield buffer;
         }
@@ -68,6 +60,35 @@ export function fileRegionContent(path: string, offset: number, size: number): F
       }
     },
   };
+}
+
+/**
+ * Reads exactly `length` bytes at `position` of the open file `fd` into a
+ * new, unzeroed buffer (pooled when small), never one handed out before:
+ * readers pass chunks on to consumers that may keep them. Throws
+ * `ended(at)`'s message if the file ends at byte `at` first.
+ *
+ * @example
+ * ```ts
+ * import { openSync } from "node:fs";
+ * import { readFreshSync } from "./file_content.ts";
+ * const header = readFreshSync(openSync("rootfs.tar", "r"), 0, 512, (at) => `tar ends at ${at}`);
+ * ```
+ */
+export function readFreshSync(
+  fd: number,
+  position: number,
+  length: number,
+  ended: (at: number) => string,
+): Uint8Array {
+  const buffer: Uint8Array = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(fd, buffer, filled, length - filled, position + filled);
+    if (n === 0) throw new Error(ended(position + filled));
+    filled += n;
+  }
+  return buffer;
 }
 
 /**

@@ -16,10 +16,11 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { closeSync, openSync, readSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ContentSpool } from "../layers/spool.ts";
+import { readFreshSync } from "./file_content.ts";
 
 /** Bytes gathered before one write. */
 const GATHER_BYTES = 1 << 20;
@@ -147,22 +148,14 @@ class FileSpool implements ContentSpool {
     }
   }
 
-  /**
-   * `length` bytes from `position` in a new buffer. Never one that was
-   * handed out: consumers may keep chunks (the writer passes them on).
-   */
+  /** `length` bytes from `position`, in a buffer never handed out before. */
   #readFresh(position: number, length: number): Uint8Array {
-    // Unzeroed (and pooled when small): it is filled whole below.
-    const buffer: Uint8Array = Buffer.allocUnsafe(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = readSync(this.#fd, buffer, filled, length - filled, position + filled);
-      if (n === 0) {
-        throw new Error(`spool file ends at ${position + filled}, before ${position + length}`);
-      }
-      filled += n;
-    }
-    return buffer;
+    return readFreshSync(
+      this.#fd,
+      position,
+      length,
+      (at) => `spool file ends at ${at}, before ${position + length}`,
+    );
   }
 
   close(): Promise<void> {
